@@ -1,0 +1,63 @@
+"""The ``xentune`` command line: every command, and the one place where errors become exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from typer.exceptions import Abort, Exit, TyperException
+
+from xentune.commands.timbre import timbre_app
+from xentune.errors import XentuneError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="xentune",
+    help="Tunings that emerge from timbre: psychoacoustic models, a generator trained ex nihilo, "
+    "additive synthesis and microtonal exports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Each command lives in xentune/commands/<name>.py and is registered here, one line each.
+app.add_typer(timbre_app, name="timbre")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; bad input becomes one ``xentune: error: ...`` line on stderr and exit code 2.
+
+    Unexpected exceptions keep their traceback: they are bugs to fix, not user errors.
+    """
+    try:
+        result = app(args=argv, prog_name="xentune", standalone_mode=False)
+    except XentuneError as e:
+        print(f"xentune: error: {_one_line(str(e))}", file=sys.stderr)
+        return _exit(2)
+    except TyperException as e:  # usage errors: bad option, bad value, missing argument
+        print(f"xentune: error: {_one_line(e.format_message())}", file=sys.stderr)
+        return _exit(2)
+    except Exit as e:
+        return _exit(e.exit_code)
+    except Abort:
+        print("xentune: aborted", file=sys.stderr)
+        return _exit(130)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
+        print(f"xentune: error: {_one_line(str(e))}", file=sys.stderr)
+        return _exit(2)
+    code = result if isinstance(result, int) else 0
+    return _exit(code)
+
+
+def _exit(code: int) -> int:
+    # The console-script wrapper calls sys.exit(main()); tests call main([...]) and read the code.
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Thin CLI commands: parse, call one library function, print a summary."""

@@ -1,0 +1,1 @@
+"""Psychoacoustic models on spectra: roughness, harmonicity, dissonance curves, listening."""

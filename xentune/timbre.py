@@ -1,0 +1,441 @@
+"""Timbres as spectra: `Spectrum` (partial ratios and amplitudes), presets and the spec parser."""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from xentune.errors import SpecError
+
+__all__ = [
+    "PRESETS",
+    "Spectrum",
+    "free_bar_ratios",
+    "parse_timbre",
+    "spectrum_from_dict",
+]
+
+#: Largest number of partials a preset may ask for (a sanity bound, not a physical one).
+MAX_PARTIALS = 256
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """A timbre as a line spectrum: partial frequency ratios (to the fundamental) and amplitudes.
+
+    Parameters
+    ----------
+    ratios : tuple of float, length P
+        Frequency of each partial divided by the note's nominal frequency, > 0, ascending.
+    amplitudes : tuple of float, length P
+        Linear amplitude of each partial, > 0.
+    name : str
+        The spec that made it (``"harmonic:partials=6,rolloff=0.88"``), for reports and configs.
+    decay_s : tuple of float or None, length P
+        Per-partial exponential decay time constant in seconds (amplitude falls by 1/e), for
+        struck timbres (bells, bars); ``None`` for sustained tones.
+    pseudo_octave : float or None
+        The timbre's period ratio when it has one by construction (2 for harmonic tones, A for
+        ``stretched:octave=A``); ``None`` when only the data can tell (bells, bars).
+    """
+
+    ratios: tuple[float, ...]
+    amplitudes: tuple[float, ...]
+    name: str = "custom"
+    decay_s: tuple[float, ...] | None = None
+    pseudo_octave: float | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        _check_partials(self.ratios, self.amplitudes, where=self.name)
+        if self.decay_s is not None and len(self.decay_s) != len(self.ratios):
+            raise SpecError(f"{self.name}: {len(self.decay_s)} decay times for {len(self.ratios)} partials")
+
+    @property
+    def n_partials(self) -> int:
+        """Number of partials P."""
+        return len(self.ratios)
+
+    def tensors(
+        self, *, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The partials as tensors.
+
+        Returns
+        -------
+        ratios : Tensor, shape (P,)
+        amplitudes : Tensor, shape (P,)
+        """
+        r = torch.tensor(self.ratios, dtype=dtype, device=device)
+        a = torch.tensor(self.amplitudes, dtype=dtype, device=device)
+        return r, a
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description; `spectrum_from_dict` reads it back exactly."""
+        partials: list[dict[str, float]] = []
+        for k, (r, a) in enumerate(zip(self.ratios, self.amplitudes, strict=True)):
+            entry = {"ratio": r, "amplitude": a}
+            if self.decay_s is not None:
+                entry["decay_s"] = self.decay_s[k]
+            partials.append(entry)
+        return {
+            "format": "xentune-timbre",
+            "version": 1,
+            "name": self.name,
+            "pseudo_octave": self.pseudo_octave,
+            "partials": partials,
+        }
+
+    def table(self) -> str:
+        """A plain-text table of the partials (ratio, cents above the first partial, amplitude)."""
+        lines = [f"timbre {self.name}: {self.n_partials} partials", "  k      ratio      cents  amplitude"]
+        for k, (r, a) in enumerate(zip(self.ratios, self.amplitudes, strict=True), start=1):
+            lines.append(f"{k:3d} {r:10.5f} {1200 * math.log2(r):10.2f} {a:10.5f}")
+        return "\n".join(lines)
+
+
+def _check_partials(ratios: tuple[float, ...], amps: tuple[float, ...], *, where: str) -> None:
+    if len(ratios) == 0:
+        raise SpecError(f"{where}: the timbre has no partials; give at least one (ratio, amplitude)")
+    if len(ratios) != len(amps):
+        raise SpecError(f"{where}: {len(ratios)} ratios but {len(amps)} amplitudes; give one amplitude per ratio")
+    for k, (r, a) in enumerate(zip(ratios, amps, strict=True), start=1):
+        if not (isinstance(r, float) and math.isfinite(r) and r > 0):
+            raise SpecError(f"{where}: partial {k} has ratio {r!r}; ratios must be finite numbers > 0")
+        if not (isinstance(a, float) and math.isfinite(a) and a > 0):
+            raise SpecError(f"{where}: partial {k} has amplitude {a!r}; amplitudes must be finite numbers > 0")
+    if any(b < a for a, b in zip(ratios, ratios[1:], strict=False)):
+        raise SpecError(f"{where}: partial ratios must be in ascending order")
+
+
+# --------------------------------------------------------------------------------------------
+# Presets
+
+
+def free_bar_ratios(n_partials: int) -> list[float]:
+    """Partial ratios of an ideal free-free (Euler-Bernoulli) bar: ``(beta_k / beta_1) ** 2``.
+
+    ``beta_k`` are the roots of ``cos(x) cosh(x) = 1`` (4.73004, 7.85320, 10.99561, ...), so the
+    ratios are 1, 2.75654, 5.40392, 8.93295, 13.34429, ... (Sethares quotes f, 2.73f, 5.4f, 8.9f
+    for his "ideal bar"; the exact roots give 2.7565).
+
+    References
+    ----------
+    Fletcher & Rossing, *The Physics of Musical Instruments*, 2nd ed. (1998), §2.14 (free bar).
+    """
+    from scipy.optimize import brentq
+
+    def f(x: float) -> float:
+        # cos x cosh x - 1, divided by cosh x to keep it O(1) for large x.
+        return math.cos(x) - 1.0 / math.cosh(x)
+
+    roots = []
+    for k in range(1, n_partials + 1):
+        guess = (2 * k + 1) * math.pi / 2
+        roots.append(brentq(f, guess - 0.5, guess + 0.5, xtol=1e-14))
+    return [(b / roots[0]) ** 2 for b in roots]
+
+
+#: Tuned church bell, the five partials founders tune (hum, prime, tierce, quint, nominal), as
+#: ratios to the prime: 1/2, 1, 6/5 (minor third), 3/2, 2 -- the "Simpson" or Hemony five-tone
+#: principle (W. A. Hibbert, *The Quantification of Strike Pitch and Pitch Shifts in Church Bells*,
+#: PhD thesis, Open University 2008, ch. 2), with the two strongest upper rim partials of a typical
+#: bell, the superquint (~3.0) and octave nominal (~4.0; Hibbert reports 3.9-4.2 across bells, 4.17
+#: chosen as typical, which makes the bell audibly inharmonic).
+_BELL_RATIOS = (0.5, 1.0, 1.2, 1.5, 2.0, 2.99, 4.17)
+_BELL_AMPS = (0.6, 0.7, 1.0, 0.4, 0.9, 0.5, 0.35)
+_BELL_DECAY_S = (6.0, 3.0, 2.5, 1.5, 2.0, 1.0, 0.7)
+
+#: Saron-like gamelan metallophone (keyed bronze bar on a trough), partial ratios 1, 2.76, 4.72,
+#: 5.92 as reported for the saron in W. A. Sethares, *Tuning, Timbre, Spectrum, Scale* (2nd ed.,
+#: 2005), ch. 11 ("A Gamelan of Sound"); quoted second-hand (the primary table could not be read
+#: here), amplitudes decaying with partial number.
+_GAMELAN_RATIOS = (1.0, 2.76, 4.72, 5.92)
+_GAMELAN_AMPS = (1.0, 0.55, 0.35, 0.25)
+_GAMELAN_DECAY_S = (2.5, 1.2, 0.6, 0.5)
+
+
+def _int_param(params: Mapping[str, str], key: str, default: int, *, spec: str, lo: int, hi: int) -> int:
+    raw = params.get(key)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SpecError(f"{spec}: {key}={raw} is not an integer (e.g. {key}={default})") from None
+    if not lo <= value <= hi:
+        raise SpecError(f"{spec}: {key}={value} is out of range; {key} must be in {lo}..{hi}")
+    return value
+
+
+def _float_param(
+    params: Mapping[str, str],
+    key: str,
+    default: float,
+    *,
+    spec: str,
+    check: Callable[[float], bool],
+    rule: str,
+) -> float:
+    raw = params.get(key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SpecError(f"{spec}: {key}={raw} is not a number (e.g. {key}={default})") from None
+    if not math.isfinite(value) or not check(value):
+        raise SpecError(f"{spec}: {key}={raw}: {rule} (e.g. {key}={default})")
+    return value
+
+
+def _partials(params: Mapping[str, str], spec: str, default: int) -> int:
+    return _int_param(params, "partials", default, spec=spec, lo=1, hi=MAX_PARTIALS)
+
+
+def _rolloff(params: Mapping[str, str], spec: str, default: float) -> float:
+    return _float_param(
+        params, "rolloff", default, spec=spec, check=lambda r: 0 < r <= 1, rule="rolloff must be in (0, 1]"
+    )
+
+
+def _harmonic(params: Mapping[str, str], spec: str) -> Spectrum:
+    n = _partials(params, spec, 6)
+    rolloff = _rolloff(params, spec, 0.88)
+    ratios = tuple(float(k) for k in range(1, n + 1))
+    amps = tuple(rolloff ** (k - 1) for k in range(1, n + 1))
+    return Spectrum(ratios, amps, name=spec, pseudo_octave=2.0)
+
+
+def _sawtooth(params: Mapping[str, str], spec: str) -> Spectrum:
+    n = _partials(params, spec, 10)
+    ratios = tuple(float(k) for k in range(1, n + 1))
+    return Spectrum(ratios, tuple(1.0 / k for k in range(1, n + 1)), name=spec, pseudo_octave=2.0)
+
+
+def _square(params: Mapping[str, str], spec: str) -> Spectrum:
+    n = _partials(params, spec, 8)
+    odd = [2 * k - 1 for k in range(1, n + 1)]
+    return Spectrum(tuple(float(k) for k in odd), tuple(1.0 / k for k in odd), name=spec, pseudo_octave=2.0)
+
+
+def _stretched(params: Mapping[str, str], spec: str) -> Spectrum:
+    octave = _float_param(
+        params, "octave", 2.1, spec=spec, check=lambda a: 1 < a <= 4, rule="octave must be > 1 and <= 4"
+    )
+    n = _partials(params, spec, 6)
+    rolloff = _rolloff(params, spec, 0.88)
+    exponent = math.log2(octave)
+    ratios = tuple(float(k) ** exponent for k in range(1, n + 1))
+    amps = tuple(rolloff ** (k - 1) for k in range(1, n + 1))
+    return Spectrum(ratios, amps, name=spec, pseudo_octave=octave)
+
+
+def _edo(params: Mapping[str, str], spec: str) -> Spectrum:
+    n_edo = _int_param(params, "n", 12, spec=spec, lo=1, hi=1200)
+    n = _partials(params, spec, 7)
+    rolloff = _rolloff(params, spec, 0.88)
+    step = 1200.0 / n_edo
+    ratios = tuple(2.0 ** (round(1200.0 * math.log2(k) / step) * step / 1200.0) for k in range(1, n + 1))
+    amps = tuple(rolloff ** (k - 1) for k in range(1, n + 1))
+    return Spectrum(ratios, amps, name=spec, pseudo_octave=2.0)
+
+
+def _bar(params: Mapping[str, str], spec: str) -> Spectrum:
+    n = _int_param(params, "partials", 4, spec=spec, lo=1, hi=32)
+    rolloff = _rolloff(params, spec, 1.0)
+    ratios = tuple(free_bar_ratios(n))
+    amps = tuple(rolloff**k for k in range(n))
+    # Higher modes of a struck bar damp faster; time constant ~ 1/frequency (2 s at the fundamental).
+    decay = tuple(2.0 / r for r in ratios)
+    return Spectrum(ratios, amps, name=spec, decay_s=decay)
+
+
+def _fixed(
+    ratios: tuple[float, ...], amps: tuple[float, ...], decay: tuple[float, ...]
+) -> Callable[[Mapping[str, str], str], Spectrum]:
+    def make(params: Mapping[str, str], spec: str) -> Spectrum:
+        return Spectrum(ratios, amps, name=spec, decay_s=decay)
+
+    return make
+
+
+#: Preset name -> (builder, accepted keys, one-line description).
+PRESETS: dict[str, tuple[Callable[[Mapping[str, str], str], Spectrum], tuple[str, ...], str]] = {
+    "harmonic": (_harmonic, ("partials", "rolloff"), "partial k at k, amplitude rolloff^(k-1)"),
+    "sawtooth": (_sawtooth, ("partials",), "partial k at k, amplitude 1/k"),
+    "square": (_square, ("partials",), "odd partials k at k, amplitude 1/k"),
+    "stretched": (_stretched, ("octave", "partials", "rolloff"), "partial k at k^log2(octave)"),
+    "edo": (_edo, ("n", "partials", "rolloff"), "harmonic partials moved to the nearest n-EDO step"),
+    "bar": (_bar, ("partials", "rolloff"), "ideal free bar: 1, 2.757, 5.404, 8.933, ..."),
+    "bell": (_fixed(_BELL_RATIOS, _BELL_AMPS, _BELL_DECAY_S), (), "tuned church bell, 7 partials"),
+    "gamelan": (_fixed(_GAMELAN_RATIOS, _GAMELAN_AMPS, _GAMELAN_DECAY_S), (), "saron-like metallophone"),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def _as_float(value: object, *, where: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"{where}: {what} is {value!r}; it must be a number")
+    return float(value)
+
+
+def spectrum_from_dict(data: object, *, where: str = "timbre") -> Spectrum:
+    """Build a `Spectrum` from a parsed JSON/TOML document.
+
+    Accepted forms: ``{"partials": [{"ratio": r, "amplitude": a}, ...]}``,
+    ``{"partials": [[r, a], ...]}`` or ``{"ratios": [...], "amplitudes": [...]}``; optional
+    ``name``, ``pseudo_octave`` and per-partial ``decay_s``. Partials are sorted by ratio.
+
+    Raises
+    ------
+    SpecError
+        Anything missing, non-numeric, non-positive or NaN (the message names ``where``).
+    """
+    if not isinstance(data, dict):
+        raise SpecError(f"{where}: expected a table/object with 'partials', got {type(data).__name__}")
+    decays: list[float] | None = None
+    if "partials" in data:
+        items = data["partials"]
+        if not isinstance(items, list):
+            raise SpecError(f"{where}: 'partials' must be a list of {{ratio, amplitude}} entries")
+        ratios, amps, decay_list = [], [], []
+        for k, item in enumerate(items, start=1):
+            if isinstance(item, dict):
+                if "ratio" not in item:
+                    raise SpecError(f"{where}: partial {k} has no 'ratio'")
+                ratios.append(_as_float(item["ratio"], where=where, what=f"partial {k} ratio"))
+                amps.append(_as_float(item.get("amplitude", 1.0), where=where, what=f"partial {k} amplitude"))
+                if "decay_s" in item:
+                    decay_list.append(_as_float(item["decay_s"], where=where, what=f"partial {k} decay_s"))
+            elif isinstance(item, list) and len(item) == 2:
+                ratios.append(_as_float(item[0], where=where, what=f"partial {k} ratio"))
+                amps.append(_as_float(item[1], where=where, what=f"partial {k} amplitude"))
+            else:
+                raise SpecError(f"{where}: partial {k} must be {{ratio, amplitude}} or [ratio, amplitude]")
+        if decay_list:
+            if len(decay_list) != len(ratios):
+                raise SpecError(f"{where}: give decay_s for every partial or for none")
+            decays = decay_list
+    elif "ratios" in data:
+        raw_r, raw_a = data["ratios"], data.get("amplitudes")
+        if not isinstance(raw_r, list):
+            raise SpecError(f"{where}: 'ratios' must be a list of numbers")
+        if raw_a is None:
+            raw_a = [1.0] * len(raw_r)
+        if not isinstance(raw_a, list):
+            raise SpecError(f"{where}: 'amplitudes' must be a list of numbers")
+        ratios = [_as_float(x, where=where, what=f"ratio {k}") for k, x in enumerate(raw_r, 1)]
+        amps = [_as_float(x, where=where, what=f"amplitude {k}") for k, x in enumerate(raw_a, 1)]
+    else:
+        raise SpecError(f"{where}: no 'partials' (or 'ratios') found; see `xentune timbre show harmonic`")
+    order = sorted(range(len(ratios)), key=lambda k: ratios[k])
+    pseudo = data.get("pseudo_octave")
+    if pseudo is not None:
+        pseudo = _as_float(pseudo, where=where, what="pseudo_octave")
+        if not (math.isfinite(pseudo) and pseudo > 1):
+            raise SpecError(f"{where}: pseudo_octave {pseudo} must be > 1")
+    name = data.get("name", where)
+    if decays is not None and any(not (math.isfinite(d) and d > 0) for d in decays):
+        raise SpecError(f"{where}: decay_s values must be finite and > 0")
+    return Spectrum(
+        tuple(ratios[k] for k in order),
+        tuple(amps[k] for k in order),
+        name=str(name),
+        decay_s=None if decays is None else tuple(decays[k] for k in order),
+        pseudo_octave=pseudo,
+    )
+
+
+def _load_file(path: Path) -> Spectrum:
+    if not path.exists():
+        raise SpecError(f"{path}: timbre file not found; check the path")
+    if not path.is_file():
+        raise SpecError(f"{path}: not a file; a timbre file is a .json or .toml partial list")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file; a timbre file is a .json or .toml partial list") from None
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise SpecError(f"{path}: malformed TOML: {e}") from None
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise SpecError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    return spectrum_from_dict(data, where=str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# The spec parser
+
+
+def parse_timbre(spec: str) -> Spectrum:
+    """Parse a timbre SPEC: ``NAME[:key=value,...]``, a ``.json``/``.toml`` file, or ``audio:PATH``.
+
+    Parameters
+    ----------
+    spec : str
+        E.g. ``harmonic``, ``harmonic:partials=6,rolloff=0.88``, ``stretched:octave=2.1``,
+        ``edo:n=10``, ``bar``, ``bell``, ``gamelan``, ``my_timbre.json``, ``audio:note.wav``.
+
+    Returns
+    -------
+    Spectrum
+
+    Raises
+    ------
+    SpecError
+        Unknown preset, unknown or malformed key, a value that makes no physical sense, or a
+        partials file that is missing or malformed. The message shows the spec and the fix.
+
+    Examples
+    --------
+    >>> parse_timbre("harmonic:partials=3,rolloff=0.5").amplitudes
+    (1.0, 0.5, 0.25)
+    """
+    spec = spec.strip()
+    if not spec:
+        raise SpecError("empty timbre spec; use e.g. --timbre harmonic or --timbre stretched:octave=2.1")
+    if spec.startswith("audio:"):
+        from xentune.psychoacoustics.listen import spectrum_from_audio_spec
+
+        return spectrum_from_audio_spec(spec)
+    lowered = spec.lower()
+    if lowered.endswith((".json", ".toml")) or "/" in spec or "\\" in spec:
+        return _load_file(Path(spec))
+    name, _, rest = spec.partition(":")
+    name = name.strip().lower()
+    if name not in PRESETS:
+        known = ", ".join(sorted(PRESETS))
+        raise SpecError(
+            f"unknown timbre {spec!r}; use one of {known}, a .json/.toml partials file, or audio:PATH"
+        )
+    builder, keys, _ = PRESETS[name]
+    params: dict[str, str] = {}
+    if rest.strip():
+        for item in rest.split(","):
+            key, eq, value = item.partition("=")
+            key = key.strip().lower()
+            if not eq or not key or not value.strip():
+                raise SpecError(f"{spec}: {item!r} is not key=value (e.g. {name}:partials=6)")
+            if key not in keys:
+                allowed = ", ".join(keys) if keys else "no options"
+                raise SpecError(f"{spec}: unknown option {key!r} for {name}; it takes {allowed}")
+            if key in params:
+                raise SpecError(f"{spec}: option {key!r} given twice")
+            params[key] = value.strip()
+    return builder(params, spec)

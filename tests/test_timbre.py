@@ -84,7 +84,9 @@ def test_json_file_roundtrip(tmp_path):
 
 def test_toml_file(tmp_path):
     p = tmp_path / "t.toml"
-    p.write_text('name = "mine"\n[[partials]]\nratio = 1.0\namplitude = 1.0\n[[partials]]\nratio = 2.7\namplitude = 0.5\n')
+    p.write_text(
+        'name = "mine"\n[[partials]]\nratio = 1.0\namplitude = 1.0\n[[partials]]\nratio = 2.7\namplitude = 0.5\n'
+    )
     t = parse_timbre(str(p))
     assert t.ratios == (1.0, 2.7) and t.name == "mine"
 

@@ -45,11 +45,15 @@ def check_output_path(path: str | os.PathLike[str], *, force: bool = False) -> P
     p = Path(path)
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.exists():
-        raise ConfigError(f"{p}: folder {parent} does not exist; create it first (mkdir -p {parent})")
+        raise ConfigError(
+            f"{p}: folder {parent} does not exist; create it first (mkdir -p {parent})"
+        )
     if not parent.is_dir():
         raise ConfigError(f"{p}: {parent} is not a folder; choose an output inside a folder")
     if p.exists() and not force:
-        raise OutputExistsError(f"{p} already exists; pass --force to replace it, or choose another path")
+        raise OutputExistsError(
+            f"{p} already exists; pass --force to replace it, or choose another path"
+        )
     return p
 
 

@@ -23,6 +23,8 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ConfigError(f"--device {name}: no CUDA device is available here; use --device cpu or auto")
+            raise ConfigError(
+                f"--device {name}: no CUDA device is available here; use --device cpu or auto"
+            )
         return torch.device(name)
     raise ConfigError(f"--device {name}: unknown device; use auto, cpu or cuda")

@@ -56,7 +56,9 @@ class Spectrum:
     def __post_init__(self) -> None:
         _check_partials(self.ratios, self.amplitudes, where=self.name)
         if self.decay_s is not None and len(self.decay_s) != len(self.ratios):
-            raise SpecError(f"{self.name}: {len(self.decay_s)} decay times for {len(self.ratios)} partials")
+            raise SpecError(
+                f"{self.name}: {len(self.decay_s)} decay times for {len(self.ratios)} partials"
+            )
 
     @property
     def n_partials(self) -> int:
@@ -95,7 +97,10 @@ class Spectrum:
 
     def table(self) -> str:
         """A plain-text table of the partials (ratio, cents above the first partial, amplitude)."""
-        lines = [f"timbre {self.name}: {self.n_partials} partials", "  k      ratio      cents  amplitude"]
+        lines = [
+            f"timbre {self.name}: {self.n_partials} partials",
+            "  k      ratio      cents  amplitude",
+        ]
         for k, (r, a) in enumerate(zip(self.ratios, self.amplitudes, strict=True), start=1):
             lines.append(f"{k:3d} {r:10.5f} {1200 * math.log2(r):10.2f} {a:10.5f}")
         return "\n".join(lines)
@@ -103,14 +108,22 @@ class Spectrum:
 
 def _check_partials(ratios: tuple[float, ...], amps: tuple[float, ...], *, where: str) -> None:
     if len(ratios) == 0:
-        raise SpecError(f"{where}: the timbre has no partials; give at least one (ratio, amplitude)")
+        raise SpecError(
+            f"{where}: the timbre has no partials; give at least one (ratio, amplitude)"
+        )
     if len(ratios) != len(amps):
-        raise SpecError(f"{where}: {len(ratios)} ratios but {len(amps)} amplitudes; give one amplitude per ratio")
+        raise SpecError(
+            f"{where}: {len(ratios)} ratios but {len(amps)} amplitudes; give one amplitude per ratio"
+        )
     for k, (r, a) in enumerate(zip(ratios, amps, strict=True), start=1):
         if not (isinstance(r, float) and math.isfinite(r) and r > 0):
-            raise SpecError(f"{where}: partial {k} has ratio {r!r}; ratios must be finite numbers > 0")
+            raise SpecError(
+                f"{where}: partial {k} has ratio {r!r}; ratios must be finite numbers > 0"
+            )
         if not (isinstance(a, float) and math.isfinite(a) and a > 0):
-            raise SpecError(f"{where}: partial {k} has amplitude {a!r}; amplitudes must be finite numbers > 0")
+            raise SpecError(
+                f"{where}: partial {k} has amplitude {a!r}; amplitudes must be finite numbers > 0"
+            )
     if any(b < a for a, b in zip(ratios, ratios[1:], strict=False)):
         raise SpecError(f"{where}: partial ratios must be in ascending order")
 
@@ -162,7 +175,9 @@ _GAMELAN_AMPS = (1.0, 0.55, 0.35, 0.25)
 _GAMELAN_DECAY_S = (2.5, 1.2, 0.6, 0.5)
 
 
-def _int_param(params: Mapping[str, str], key: str, default: int, *, spec: str, lo: int, hi: int) -> int:
+def _int_param(
+    params: Mapping[str, str], key: str, default: int, *, spec: str, lo: int, hi: int
+) -> int:
     raw = params.get(key)
     if raw is None:
         return default
@@ -202,7 +217,12 @@ def _partials(params: Mapping[str, str], spec: str, default: int) -> int:
 
 def _rolloff(params: Mapping[str, str], spec: str, default: float) -> float:
     return _float_param(
-        params, "rolloff", default, spec=spec, check=lambda r: 0 < r <= 1, rule="rolloff must be in (0, 1]"
+        params,
+        "rolloff",
+        default,
+        spec=spec,
+        check=lambda r: 0 < r <= 1,
+        rule="rolloff must be in (0, 1]",
     )
 
 
@@ -223,12 +243,19 @@ def _sawtooth(params: Mapping[str, str], spec: str) -> Spectrum:
 def _square(params: Mapping[str, str], spec: str) -> Spectrum:
     n = _partials(params, spec, 8)
     odd = [2 * k - 1 for k in range(1, n + 1)]
-    return Spectrum(tuple(float(k) for k in odd), tuple(1.0 / k for k in odd), name=spec, pseudo_octave=2.0)
+    return Spectrum(
+        tuple(float(k) for k in odd), tuple(1.0 / k for k in odd), name=spec, pseudo_octave=2.0
+    )
 
 
 def _stretched(params: Mapping[str, str], spec: str) -> Spectrum:
     octave = _float_param(
-        params, "octave", 2.1, spec=spec, check=lambda a: 1 < a <= 4, rule="octave must be > 1 and <= 4"
+        params,
+        "octave",
+        2.1,
+        spec=spec,
+        check=lambda a: 1 < a <= 4,
+        rule="octave must be > 1 and <= 4",
     )
     n = _partials(params, spec, 6)
     rolloff = _rolloff(params, spec, 0.88)
@@ -243,7 +270,9 @@ def _edo(params: Mapping[str, str], spec: str) -> Spectrum:
     n = _partials(params, spec, 7)
     rolloff = _rolloff(params, spec, 0.88)
     step = 1200.0 / n_edo
-    ratios = tuple(2.0 ** (round(1200.0 * math.log2(k) / step) * step / 1200.0) for k in range(1, n + 1))
+    ratios = tuple(
+        2.0 ** (round(1200.0 * math.log2(k) / step) * step / 1200.0) for k in range(1, n + 1)
+    )
     amps = tuple(rolloff ** (k - 1) for k in range(1, n + 1))
     return Spectrum(ratios, amps, name=spec, pseudo_octave=2.0)
 
@@ -273,10 +302,18 @@ PRESETS: dict[str, tuple[Callable[[Mapping[str, str], str], Spectrum], tuple[str
     "sawtooth": (_sawtooth, ("partials",), "partial k at k, amplitude 1/k"),
     "square": (_square, ("partials",), "odd partials k at k, amplitude 1/k"),
     "stretched": (_stretched, ("octave", "partials", "rolloff"), "partial k at k^log2(octave)"),
-    "edo": (_edo, ("n", "partials", "rolloff"), "harmonic partials moved to the nearest n-EDO step"),
+    "edo": (
+        _edo,
+        ("n", "partials", "rolloff"),
+        "harmonic partials moved to the nearest n-EDO step",
+    ),
     "bar": (_bar, ("partials", "rolloff"), "ideal free bar: 1, 2.757, 5.404, 8.933, ..."),
     "bell": (_fixed(_BELL_RATIOS, _BELL_AMPS, _BELL_DECAY_S), (), "tuned church bell, 7 partials"),
-    "gamelan": (_fixed(_GAMELAN_RATIOS, _GAMELAN_AMPS, _GAMELAN_DECAY_S), (), "saron-like metallophone"),
+    "gamelan": (
+        _fixed(_GAMELAN_RATIOS, _GAMELAN_AMPS, _GAMELAN_DECAY_S),
+        (),
+        "saron-like metallophone",
+    ),
 }
 
 
@@ -303,7 +340,9 @@ def spectrum_from_dict(data: object, *, where: str = "timbre") -> Spectrum:
         Anything missing, non-numeric, non-positive or NaN (the message names ``where``).
     """
     if not isinstance(data, dict):
-        raise SpecError(f"{where}: expected a table/object with 'partials', got {type(data).__name__}")
+        raise SpecError(
+            f"{where}: expected a table/object with 'partials', got {type(data).__name__}"
+        )
     decays: list[float] | None = None
     if "partials" in data:
         items = data["partials"]
@@ -315,14 +354,22 @@ def spectrum_from_dict(data: object, *, where: str = "timbre") -> Spectrum:
                 if "ratio" not in item:
                     raise SpecError(f"{where}: partial {k} has no 'ratio'")
                 ratios.append(_as_float(item["ratio"], where=where, what=f"partial {k} ratio"))
-                amps.append(_as_float(item.get("amplitude", 1.0), where=where, what=f"partial {k} amplitude"))
+                amps.append(
+                    _as_float(
+                        item.get("amplitude", 1.0), where=where, what=f"partial {k} amplitude"
+                    )
+                )
                 if "decay_s" in item:
-                    decay_list.append(_as_float(item["decay_s"], where=where, what=f"partial {k} decay_s"))
+                    decay_list.append(
+                        _as_float(item["decay_s"], where=where, what=f"partial {k} decay_s")
+                    )
             elif isinstance(item, list) and len(item) == 2:
                 ratios.append(_as_float(item[0], where=where, what=f"partial {k} ratio"))
                 amps.append(_as_float(item[1], where=where, what=f"partial {k} amplitude"))
             else:
-                raise SpecError(f"{where}: partial {k} must be {{ratio, amplitude}} or [ratio, amplitude]")
+                raise SpecError(
+                    f"{where}: partial {k} must be {{ratio, amplitude}} or [ratio, amplitude]"
+                )
         if decay_list:
             if len(decay_list) != len(ratios):
                 raise SpecError(f"{where}: give decay_s for every partial or for none")
@@ -338,7 +385,9 @@ def spectrum_from_dict(data: object, *, where: str = "timbre") -> Spectrum:
         ratios = [_as_float(x, where=where, what=f"ratio {k}") for k, x in enumerate(raw_r, 1)]
         amps = [_as_float(x, where=where, what=f"amplitude {k}") for k, x in enumerate(raw_a, 1)]
     else:
-        raise SpecError(f"{where}: no 'partials' (or 'ratios') found; see `xentune timbre show harmonic`")
+        raise SpecError(
+            f"{where}: no 'partials' (or 'ratios') found; see `xentune timbre show harmonic`"
+        )
     order = sorted(range(len(ratios)), key=lambda k: ratios[k])
     pseudo = data.get("pseudo_octave")
     if pseudo is not None:
@@ -365,7 +414,9 @@ def _load_file(path: Path) -> Spectrum:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a text file; a timbre file is a .json or .toml partial list") from None
+        raise SpecError(
+            f"{path}: not a text file; a timbre file is a .json or .toml partial list"
+        ) from None
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
@@ -375,7 +426,9 @@ def _load_file(path: Path) -> Spectrum:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            raise SpecError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+            raise SpecError(
+                f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}"
+            ) from None
     return spectrum_from_dict(data, where=str(path))
 
 
@@ -409,7 +462,9 @@ def parse_timbre(spec: str) -> Spectrum:
     """
     spec = spec.strip()
     if not spec:
-        raise SpecError("empty timbre spec; use e.g. --timbre harmonic or --timbre stretched:octave=2.1")
+        raise SpecError(
+            "empty timbre spec; use e.g. --timbre harmonic or --timbre stretched:octave=2.1"
+        )
     if spec.startswith("audio:"):
         from xentune.psychoacoustics.listen import spectrum_from_audio_spec
 

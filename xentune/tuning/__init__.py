@@ -1,0 +1,28 @@
+"""Tuning: Scala scales and keyboard mappings, frequency tables, ratios, EDO fits, MIDI export."""
+
+from xentune.tuning.scala import (
+    format_kbm,
+    format_scl,
+    parse_kbm,
+    parse_scl,
+    read_kbm,
+    read_scl,
+    write_kbm,
+    write_scl,
+)
+from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table, mapped_keys
+
+__all__ = [
+    "KeyboardMapping",
+    "Scale",
+    "format_kbm",
+    "format_scl",
+    "frequency_table",
+    "mapped_keys",
+    "parse_kbm",
+    "parse_scl",
+    "read_kbm",
+    "read_scl",
+    "write_kbm",
+    "write_scl",
+]

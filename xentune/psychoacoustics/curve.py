@@ -288,7 +288,7 @@ def curve_minima(
     --------
     >>> from xentune.timbre import parse_timbre
     >>> [round(m.cents, 1) for m in curve_minima(parse_timbre("harmonic:partials=6,rolloff=0.88"))]
-    [315.6, 386.3, 498.0, 702.0, 884.4, 967.6, 1200.0]
+    [315.6, 386.3, 498.0, 702.0, 884.4, 967.4, 1200.0]
     """
     curve = dissonance_curve(spectrum, f0_hz=f0_hz, ratio_range=ratio_range, model=model)
     return minima_of_curve(curve, spectrum)

@@ -1,0 +1,1105 @@
+"""The tuning analysis of a run, a score or a scale: every number of the report in one dataclass."""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from fractions import Fraction
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+
+from xentune.errors import ConfigError, ScoreError
+from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
+from xentune.units import DEFAULT_REFERENCE_HZ
+
+if typing.TYPE_CHECKING:
+    from xentune.generator.score import Score
+    from xentune.tuning.scale import KeyboardMapping, Scale
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Agreement",
+    "Analysis",
+    "Curve",
+    "CurveMinimumEntry",
+    "EdoFitEntry",
+    "EdoSummary",
+    "Emergence",
+    "ExamplePiece",
+    "JustRatio",
+    "Landmark",
+    "Period",
+    "Piece",
+    "Step",
+    "Timbre",
+    "Training",
+    "analysis_for_run",
+    "analysis_for_scale",
+    "analysis_for_score",
+    "analysis_from_dict",
+    "load_report",
+]
+
+#: Version of the ``report.json`` layout (``xentune.report.schema.REPORT_SCHEMA`` documents it).
+#: Bump it when a field changes meaning or is removed; readers refuse other versions.
+SCHEMA_VERSION = 1
+
+#: Just ratios are searched this close to each step (cents), simplest (Tenney height) first.
+JUST_TOLERANCE_CENTS = 15.0
+#: Equal divisions of the period tried for emergent scales (as ``xentune.tuning.emergence.emergent_edos``
+#: and the emergence checks: the steps are peaks of a 5-cent kernel density, too blurred for finer EDOs).
+EDO_RANGE_EMERGENT = range(5, 32)
+#: Equal divisions tried for scale files (as ``xentune analyze SCALE.scl``: exact degrees, n up to 53).
+EDO_RANGE_SCALE = range(5, 54)
+#: How many of the best EDOs the report lists.
+EDO_TOP = 5
+#: The "simple" just ratios a step is compared with when asking "minima or just intonation?".
+SIMPLE_ODD_LIMIT = 9
+#: The just intervals every report checks by name (the harmonic curve's classic minima).
+LANDMARK_RATIOS = (
+    Fraction(6, 5),
+    Fraction(5, 4),
+    Fraction(4, 3),
+    Fraction(3, 2),
+    Fraction(5, 3),
+    Fraction(2, 1),
+)
+#: A step within this many cents of a landmark ratio "is" that ratio in the findings.
+LANDMARK_HIT_CENTS = 10.0
+#: Most points of a curve, density or training history kept in ``report.json`` (for the plots).
+MAX_SERIES_POINTS = 1500
+
+
+# ---------------------------------------------------------------------------------------------
+# The dataclasses (report.json is ``Analysis.to_dict()``; the schema mirrors these fields)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JustRatio:
+    """A just ratio near a step: the ratio, its size, the step's error and its complexity."""
+
+    ratio: str  # "3/2"
+    cents: float  # size of the ratio, cents
+    error_cents: float  # step minus ratio, cents
+    odd_limit: int
+    prime_limit: int
+    tenney_height: float  # log2(p * q)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One degree of the scale (the last one is the period), with everything it is compared to."""
+
+    degree: int  # 1-based; degree 0 is the unison 1/1
+    cents: float  # above the tonic
+    is_period: bool
+    strength: float | None  # emergent peak height relative to a flat density, None for a .scl
+    source_ratio: str | None  # the exact ratio of the .scl degree, when it had one
+    just_ratios: tuple[JustRatio, ...]  # within JUST_TOLERANCE_CENTS, simplest first
+    nearest_minimum_cents: float | None  # the timbre's nearest dissonance-curve minimum
+    minimum_offset_cents: float | None  # step minus that minimum, cents
+    simple_ratio: str | None  # nearest ratio of odd limit <= SIMPLE_ODD_LIMIT
+    simple_ratio_error_cents: float | None  # step minus that ratio, cents
+    best_edo_degree: int | None  # nearest step of the best EDO (None for the period)
+    best_edo_error_cents: float | None  # step minus that EDO step, cents
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period (octave or pseudo-octave) and what kind of period it is."""
+
+    cents: float
+    ratio: float  # 2 ** (cents / 1200)
+    kind: str  # "octave", "stretched octave", "compressed octave", "tritave" or "non-octave period"
+    octave_offset_cents: float  # cents - 1200
+    timbre_pseudo_octave_cents: float | None  # the timbre's own period, when it has one
+    description: str  # one sentence for the report
+
+
+@dataclass(frozen=True)
+class CurveMinimumEntry:
+    """A local minimum of the timbre's dyad dissonance curve and the scale degree nearest to it."""
+
+    cents: float
+    ratio: float
+    value: float  # roughness at the minimum (model units)
+    depth: float  # prominence of the minimum (model units)
+    nearest_degree: int | None
+    offset_cents: float | None  # nearest degree minus this minimum, cents
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The timbre's dissonance curve (sampled for the plot) and its minima."""
+
+    model: str
+    f0_hz: float
+    cents: tuple[float, ...]  # (G,) interval above f0
+    values: tuple[float, ...]  # (G,) roughness of the dyad (model units)
+    minima: tuple[CurveMinimumEntry, ...]
+
+
+@dataclass(frozen=True)
+class EdoFitEntry:
+    """How well n equal divisions of the period fit the steps (see ``xentune.tuning.edo.EdoFit``)."""
+
+    n: int
+    period_cents: float
+    step_cents: float
+    degree_steps: tuple[int, ...]
+    degree_errors_cents: tuple[float, ...]
+    rms_error_cents: float
+    relative_rms_error: float  # RMS error / step size
+
+
+@dataclass(frozen=True)
+class EdoSummary:
+    """The best EDOs and the error of every n tried (for the plot)."""
+
+    n_min: int
+    n_max: int
+    best: tuple[EdoFitEntry, ...]  # sorted by relative RMS error, ties to the smallest n
+    n: tuple[int, ...]
+    rms_error_cents: tuple[float, ...]
+    relative_rms_error: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """A named just interval, the degree nearest to it and the curve minimum nearest to it."""
+
+    ratio: str
+    cents: float
+    nearest_degree: int | None
+    nearest_degree_cents: float | None
+    degree_offset_cents: float | None  # degree minus ratio, cents
+    nearest_minimum_cents: float | None
+    minimum_offset_cents: float | None  # minimum minus ratio, cents
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Do the steps sit on the timbre's curve minima or on simple just ratios?"""
+
+    mean_abs_minimum_offset_cents: float
+    max_abs_minimum_offset_cents: float
+    mean_abs_simple_ratio_error_cents: float
+    follows: str  # "curve minima", "just ratios" or "both"
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Emergence:
+    """The pooled intervals the emergent scale was read from."""
+
+    n_pieces: int
+    n_voices: int
+    n_chords: int  # chords (time steps) per piece
+    n_intervals: int
+    period_source: str  # "data", "timbre", "given" or "default" (see EmergentScale)
+    bandwidth_cents: float  # kernel width of the density
+    peakedness_nats: float  # KL divergence of the density from a flat one
+    grid_cents: tuple[float, ...]  # (G,) over one period
+    density: tuple[float, ...]  # (G,) circular kernel density of the pooled intervals, 1/cent
+
+
+@dataclass(frozen=True)
+class Training:
+    """A summary of the training history and the (thinned) curves for the plot."""
+
+    n_steps: int
+    initial_energy: float
+    final_energy: float
+    min_energy: float
+    final_entropy: float | None
+    final_loss: float | None
+    elapsed_s: float | None
+    step: tuple[int, ...]
+    energy: tuple[float, ...]
+    entropy: tuple[float, ...]  # empty when the history has none
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One generated piece and the files that hold it (paths relative to the run folder)."""
+
+    index: int
+    name: str
+    audio: str | None
+    midi: str | None
+    midi_mts: str | None
+    n_voices: int
+    n_notes: int
+    duration_s: float
+    lowest_cents: float
+    highest_cents: float
+
+
+@dataclass(frozen=True)
+class ExamplePiece:
+    """The notes of the piece drawn in the pitch-time plot, (V, N) per field."""
+
+    index: int
+    cents: tuple[tuple[float, ...], ...]
+    onset_s: tuple[tuple[float, ...], ...]
+    duration_s: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class Timbre:
+    """The timbre's partials."""
+
+    name: str
+    pseudo_octave: float | None
+    ratios: tuple[float, ...]
+    amplitudes: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Every number of a tuning report; ``to_dict()`` is ``report.json`` (schema ``SCHEMA_VERSION``).
+
+    ``kind`` says what it was made from: ``"run"`` (a ``xentune generate`` folder), ``"score"``
+    (a score.json, no training or audio) or ``"scale"`` (a .scl, no run at all). What a kind lacks
+    is ``None`` or empty, and ``notes`` says so in words.
+    """
+
+    schema_version: int
+    kind: str
+    source: str
+    title: str
+    xentune_version: str
+    timbre: Timbre | None
+    period: Period
+    steps: tuple[Step, ...]
+    edo: EdoSummary
+    curve: Curve | None
+    landmarks: tuple[Landmark, ...]
+    agreement: Agreement | None
+    emergence: Emergence | None
+    training: Training | None
+    pieces: tuple[Piece, ...]
+    example_piece: ExamplePiece | None
+    frequencies_hz: tuple[float | None, ...] | None  # 128 MIDI keys under the .kbm (None: unmapped)
+    settings: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (tuples become lists); ``analysis_from_dict`` reads it back exactly."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """``report.json`` text (strict JSON: no NaN or infinity)."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
+
+    @property
+    def scale_steps(self) -> tuple[Step, ...]:
+        """The steps inside the period (without the period itself)."""
+        return tuple(s for s in self.steps if not s.is_period)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading report.json back
+# ---------------------------------------------------------------------------------------------
+
+
+def _convert(hint: Any, value: Any) -> Any:  # noqa: ANN401 - generic JSON -> dataclass field
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        if value is None:
+            return None
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _convert(inner, value)
+    if origin is tuple:
+        inner = typing.get_args(hint)[0]
+        return tuple(_convert(inner, v) for v in value)
+    if isinstance(hint, type) and is_dataclass(hint):
+        return _from_dict(hint, value)
+    if hint is float:
+        return float(value)
+    if hint is int:
+        return int(value)
+    return value
+
+
+def _from_dict(cls: type, data: dict[str, Any]) -> Any:  # noqa: ANN401
+    hints = typing.get_type_hints(cls)
+    return cls(**{f.name: _convert(hints[f.name], data[f.name]) for f in fields(cls)})
+
+
+def analysis_from_dict(data: object, *, source: str = "report.json") -> Analysis:
+    """Rebuild an `Analysis` from its JSON form, validating it against the schema first.
+
+    Raises
+    ------
+    ConfigError
+        ``data`` does not follow the report schema (the message names the first bad field).
+    """
+    from xentune.report.schema import validate_report
+
+    validate_report(data, source=source)
+    assert isinstance(data, dict)
+    return _from_dict(Analysis, data)
+
+
+def load_report(path: str | Path) -> Analysis:
+    """Read and validate a ``report.json``.
+
+    Raises
+    ------
+    ConfigError
+        Missing, unreadable, not JSON, or not a report of this schema version.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{p}: no such report; run `xentune analyze RUN_DIR` to build one"
+        ) from None
+    except (UnicodeDecodeError, IsADirectoryError) as e:
+        raise ConfigError(
+            f"{p}: not a text report.json ({e.__class__.__name__}); rebuild it"
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(
+            f"{p}: corrupted report.json (line {e.lineno}: {e.msg}); rebuild it with "
+            "`xentune analyze RUN_DIR --force`"
+        ) from None
+    return analysis_from_dict(data, source=str(p))
+
+
+# ---------------------------------------------------------------------------------------------
+# Small pure helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _finite(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _thin(n: int, max_points: int = MAX_SERIES_POINTS) -> np.ndarray:
+    """Indices keeping at most ``max_points`` of ``n`` evenly, always with the first and last."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def _sg(x: float, decimals: int = 1) -> str:
+    """A signed number for prose, with no "-0.0"."""
+    return f"{round(x, decimals) + 0.0:+.{decimals}f}"
+
+
+def _ratio_str(r: Fraction) -> str:
+    return f"{r.numerator}/{r.denominator}"
+
+
+def _cents(r: Fraction | float) -> float:
+    return 1200.0 * math.log2(float(r))
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("xentune", "torch", "numpy", "scipy", "matplotlib"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def _xentune_version() -> str:
+    try:
+        return metadata.version("xentune")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _period_info(period_cents: float, spectrum: Spectrum | None) -> Period:
+    offset = period_cents - 1200.0
+    pseudo = None
+    if spectrum is not None and spectrum.pseudo_octave is not None:
+        pseudo = _cents(spectrum.pseudo_octave)
+    tritave = _cents(3)
+    if abs(offset) <= 5.0:
+        kind = "octave"
+        text = f"The period is an octave: {period_cents:.1f} cents ({_sg(offset)} cents from 2/1)."
+    elif abs(period_cents - tritave) <= 10.0:
+        kind = "tritave"
+        text = f"The period is a tritave: {period_cents:.1f} cents ({_sg(period_cents - tritave)} from 3/1)."
+    elif 1200.0 < period_cents <= 1500.0:
+        kind = "stretched octave"
+        text = (
+            f"The period is a stretched octave: {period_cents:.1f} cents, "
+            f"{offset:.1f} cents wider than 2/1 (ratio {2 ** (period_cents / 1200):.4f})."
+        )
+    elif 900.0 <= period_cents < 1200.0:
+        kind = "compressed octave"
+        text = (
+            f"The period is a compressed octave: {period_cents:.1f} cents, "
+            f"{-offset:.1f} cents narrower than 2/1 (ratio {2 ** (period_cents / 1200):.4f})."
+        )
+    else:
+        kind = "non-octave period"
+        text = f"The period is {period_cents:.1f} cents (ratio {2 ** (period_cents / 1200):.4f}), not an octave."
+    if pseudo is not None:
+        text += (
+            f" The timbre's own period is {pseudo:.1f} cents (ratio {spectrum.pseudo_octave:g}); "  # type: ignore[union-attr]
+            f"the scale's period is {_sg(period_cents - pseudo)} cents from it."
+        )
+    return Period(
+        cents=float(period_cents),
+        ratio=float(2.0 ** (period_cents / 1200.0)),
+        kind=kind,
+        octave_offset_cents=float(offset),
+        timbre_pseudo_octave_cents=pseudo,
+        description=text,
+    )
+
+
+def _simple_ratios(max_cents: float, *, odd_limit_max: int = SIMPLE_ODD_LIMIT) -> list[Fraction]:
+    """All ratios above 1/1 and up to ``max_cents`` whose odd limit is at most ``odd_limit_max``."""
+    from xentune.tuning.ratios import odd_limit
+
+    top = 2.0 ** (max_cents / 1200.0)
+    found: set[Fraction] = set()
+    for q in range(1, 4 * odd_limit_max + 1):
+        for p in range(q + 1, int(top * q) + 1):
+            r = Fraction(p, q)
+            if 1 < r <= top and odd_limit(r) <= odd_limit_max:
+                found.add(r)
+    return sorted(found)
+
+
+def _nearest(values: np.ndarray, x: float) -> int | None:
+    if values.size == 0:
+        return None
+    return int(np.argmin(np.abs(values - x)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The analysis proper
+# ---------------------------------------------------------------------------------------------
+
+
+def _curve(spectrum: Spectrum, *, period_cents: float, f0_hz: float) -> tuple[Any, list[Any]]:
+    from xentune.psychoacoustics.curve import dissonance_curve, minima_of_curve
+
+    # Up to 2.3 (past a stretched 2.1 octave) or 50 cents past the period: as the run's analysis.
+    top = max(2.3, 2.0 ** ((period_cents + 50.0) / 1200.0))
+    curve = dissonance_curve(spectrum, f0_hz=f0_hz, ratio_range=(1.0, top))
+    return curve, minima_of_curve(curve, spectrum)
+
+
+def _analyse(
+    *,
+    kind: str,
+    source: str,
+    title: str,
+    period_cents: float,
+    steps_cents: list[float],
+    strengths: list[float] | None,
+    source_ratios: list[Fraction | None] | None,
+    spectrum: Spectrum | None,
+    f0_hz: float,
+    edo_range: range,
+    emergence: Emergence | None = None,
+    training: Training | None = None,
+    pieces: tuple[Piece, ...] = (),
+    example_piece: ExamplePiece | None = None,
+    frequencies_hz: tuple[float | None, ...] | None = None,
+    settings: dict[str, Any] | None = None,
+    versions: dict[str, str] | None = None,
+    notes: list[str] | None = None,
+) -> Analysis:
+    from xentune.tuning.edo import best_edos, fit_edo
+    from xentune.tuning.ratios import nearest_ratios
+
+    notes = list(notes or [])
+    inner = [float(c) for c in steps_cents]
+    degrees = np.array([*inner, float(period_cents)])  # (D,) every degree, the period last
+    period = _period_info(float(period_cents), spectrum)
+
+    # EDO fits of the steps inside the period (the period itself fits every n exactly).
+    fit_targets = inner if inner else [float(period_cents)]
+    best = best_edos(fit_targets, n_range=edo_range, period_cents=period_cents, top=EDO_TOP)
+    all_fits = [fit_edo(fit_targets, n, period_cents=period_cents) for n in edo_range]
+    edo = EdoSummary(
+        n_min=edo_range.start,
+        n_max=edo_range.stop - 1,
+        best=tuple(_edo_entry(f) for f in best),
+        n=tuple(f.n for f in all_fits),
+        rms_error_cents=tuple(float(f.rms_error_cents) for f in all_fits),
+        relative_rms_error=tuple(float(f.relative_rms_error) for f in all_fits),
+    )
+    top_fit = best[0] if best else None
+
+    # The timbre's dissonance curve and its minima.
+    curve: Curve | None = None
+    minima_cents = np.zeros(0)
+    if spectrum is not None:
+        dc, mins = _curve(spectrum, period_cents=period_cents, f0_hz=f0_hz)
+        minima_cents = np.array([m.cents for m in mins], dtype=float)
+        keep = _thin(len(dc.cents))
+        entries = []
+        for m in mins:
+            j = _nearest(degrees, m.cents)
+            entries.append(
+                CurveMinimumEntry(
+                    cents=float(m.cents),
+                    ratio=float(m.ratio),
+                    value=float(m.value),
+                    depth=float(m.depth),
+                    nearest_degree=None if j is None else j + 1,
+                    offset_cents=None if j is None else float(degrees[j] - m.cents),
+                )
+            )
+        curve = Curve(
+            model=str(dc.model),
+            f0_hz=float(dc.f0_hz),
+            cents=tuple(float(x) for x in np.asarray(dc.cents)[keep]),
+            values=tuple(float(x) for x in np.asarray(dc.values)[keep]),
+            minima=tuple(entries),
+        )
+    else:
+        notes.append("No timbre: no dissonance curve, so steps are not compared with curve minima.")
+
+    simple = _simple_ratios(max(period_cents, 1200.0) + 50.0)
+    simple_cents = np.array([_cents(r) for r in simple])
+
+    steps: list[Step] = []
+    for i, c in enumerate(degrees):
+        is_period = i == len(degrees) - 1
+        matches = nearest_ratios(float(c), tolerance_cents=JUST_TOLERANCE_CENTS, max_results=3)
+        jm = _nearest(minima_cents, c)
+        js = _nearest(simple_cents, c)
+        src = None if source_ratios is None else source_ratios[i]
+        steps.append(
+            Step(
+                degree=i + 1,
+                cents=float(c),
+                is_period=is_period,
+                strength=None if (strengths is None or is_period) else float(strengths[i]),
+                source_ratio=None if src is None else _ratio_str(src),
+                just_ratios=tuple(
+                    JustRatio(
+                        ratio=_ratio_str(m.ratio),
+                        cents=float(m.cents),
+                        error_cents=float(m.error_cents),
+                        odd_limit=int(m.odd_limit),
+                        prime_limit=int(m.prime_limit),
+                        tenney_height=float(m.tenney_height),
+                    )
+                    for m in matches
+                ),
+                nearest_minimum_cents=None if jm is None else float(minima_cents[jm]),
+                minimum_offset_cents=None if jm is None else float(c - minima_cents[jm]),
+                simple_ratio=None if js is None else _ratio_str(simple[js]),
+                simple_ratio_error_cents=None if js is None else float(c - simple_cents[js]),
+                best_edo_degree=None
+                if (is_period or top_fit is None or not inner)
+                else int(top_fit.degree_steps[i]),
+                best_edo_error_cents=None
+                if (is_period or top_fit is None or not inner)
+                else float(top_fit.degree_errors_cents[i]),
+            )
+        )
+
+    landmarks = []
+    for r in LANDMARK_RATIOS:
+        rc = _cents(r)
+        j = _nearest(degrees, rc)
+        jm = _nearest(minima_cents, rc)
+        landmarks.append(
+            Landmark(
+                ratio=_ratio_str(r),
+                cents=rc,
+                nearest_degree=None if j is None else j + 1,
+                nearest_degree_cents=None if j is None else float(degrees[j]),
+                degree_offset_cents=None if j is None else float(degrees[j] - rc),
+                nearest_minimum_cents=None if jm is None else float(minima_cents[jm]),
+                minimum_offset_cents=None if jm is None else float(minima_cents[jm] - rc),
+            )
+        )
+
+    agreement = _agreement(steps) if curve is not None and curve.minima else None
+    analysis = Analysis(
+        schema_version=SCHEMA_VERSION,
+        kind=kind,
+        source=source,
+        title=title,
+        xentune_version=_xentune_version(),
+        timbre=None
+        if spectrum is None
+        else Timbre(
+            name=spectrum.name,
+            pseudo_octave=spectrum.pseudo_octave,
+            ratios=tuple(float(r) for r in spectrum.ratios),
+            amplitudes=tuple(float(a) for a in spectrum.amplitudes),
+        ),
+        period=period,
+        steps=tuple(steps),
+        edo=edo,
+        curve=curve,
+        landmarks=tuple(landmarks),
+        agreement=agreement,
+        emergence=emergence,
+        training=training,
+        pieces=pieces,
+        example_piece=example_piece,
+        frequencies_hz=frequencies_hz,
+        settings=dict(settings or {}),
+        versions=dict(versions or _versions()),
+        notes=tuple(notes),
+    )
+    return _with_findings(analysis)
+
+
+def _edo_entry(f: Any) -> EdoFitEntry:  # noqa: ANN401 - an xentune.tuning.edo.EdoFit
+    return EdoFitEntry(
+        n=int(f.n),
+        period_cents=float(f.period_cents),
+        step_cents=float(f.step_cents),
+        degree_steps=tuple(int(s) for s in f.degree_steps),
+        degree_errors_cents=tuple(float(e) for e in f.degree_errors_cents),
+        rms_error_cents=float(f.rms_error_cents),
+        relative_rms_error=float(f.relative_rms_error),
+    )
+
+
+def _agreement(steps: list[Step]) -> Agreement | None:
+    inner = [
+        s
+        for s in steps
+        if s.minimum_offset_cents is not None and s.simple_ratio_error_cents is not None
+    ]
+    if not inner:
+        return None
+    mins = np.array([abs(s.minimum_offset_cents) for s in inner])  # type: ignore[arg-type]
+    just = np.array([abs(s.simple_ratio_error_cents) for s in inner])  # type: ignore[arg-type]
+    m_mean, j_mean = float(mins.mean()), float(just.mean())
+    # "Follows" one reference when it is at least twice as close on average, else both/neither.
+    if m_mean <= 0.5 * j_mean:
+        follows = "curve minima"
+        verdict = (
+            f"The degrees follow the timbre's dissonance-curve minima (mean |offset| {m_mean:.1f} cents), "
+            f"not simple just ratios (mean |error| to the nearest {SIMPLE_ODD_LIMIT}-odd-limit ratio "
+            f"{j_mean:.1f} cents)."
+        )
+    elif j_mean <= 0.5 * m_mean:
+        follows = "just ratios"
+        verdict = (
+            f"The degrees sit on simple just ratios (mean |error| {j_mean:.1f} cents) rather than on "
+            f"the timbre's curve minima (mean |offset| {m_mean:.1f} cents)."
+        )
+    else:
+        follows = "both"
+        verdict = (
+            f"The degrees sit on the timbre's curve minima (mean |offset| {m_mean:.1f} cents) and near "
+            f"simple just ratios (mean |error| {j_mean:.1f} cents): for this timbre they coincide."
+        )
+    return Agreement(
+        mean_abs_minimum_offset_cents=m_mean,
+        max_abs_minimum_offset_cents=float(mins.max()),
+        mean_abs_simple_ratio_error_cents=j_mean,
+        follows=follows,
+        verdict=verdict,
+    )
+
+
+def _with_findings(a: Analysis) -> Analysis:
+    """The report's headline sentences, every number taken from ``a``."""
+    out = [a.period.description]
+    parts = []
+    for s in a.scale_steps:
+        if s.just_ratios:
+            j = s.just_ratios[0]
+            parts.append(f"{s.cents:.1f} c ≈ {j.ratio} ({_sg(j.error_cents)} c)")
+        else:
+            parts.append(f"{s.cents:.1f} c (no just ratio within {JUST_TOLERANCE_CENTS:g} c)")
+    noun = "emergent steps" if a.kind in ("run", "score") else "degrees below the period"
+    out.append(f"{len(a.scale_steps)} {noun}: " + "; ".join(parts) + ".")
+    if a.edo.best:
+        best = ", ".join(
+            f"{e.n}-EDO ({e.rms_error_cents:.1f} c RMS, {100 * e.relative_rms_error:.1f}% of a step)"
+            for e in a.edo.best
+        )
+        out.append(
+            f"Best equal divisions of the period (n = {a.edo.n_min}..{a.edo.n_max}): {best}."
+        )
+    if a.agreement is not None:
+        out.append(a.agreement.verdict)
+    fifth = next((lm for lm in a.landmarks if lm.ratio == "3/2"), None)
+    if fifth is not None and fifth.degree_offset_cents is not None:
+        hit = abs(fifth.degree_offset_cents) <= LANDMARK_HIT_CENTS
+        text = (
+            f"3/2 ({fifth.cents:.1f} c): the nearest degree is {fifth.nearest_degree_cents:.1f} c "
+            f"({_sg(fifth.degree_offset_cents)} c), "
+            + (
+                "a just fifth."
+                if hit
+                else f"so no degree lies within {LANDMARK_HIT_CENTS:g} c of 3/2."
+            )
+        )
+        if fifth.nearest_minimum_cents is not None:
+            text += (
+                f" The timbre's curve minimum nearest 3/2 is at {fifth.nearest_minimum_cents:.1f} c "
+                f"({_sg(fifth.minimum_offset_cents)} c from 3/2)."
+            )
+        out.append(text)
+    return Analysis(**{**{f.name: getattr(a, f.name) for f in fields(a)}, "findings": tuple(out)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points: a scale, a score, a run folder
+# ---------------------------------------------------------------------------------------------
+
+
+def analysis_for_scale(
+    scale: Scale,
+    mapping: KeyboardMapping | None = None,
+    *,
+    source: str = "",
+    spectrum: Spectrum | None = None,
+) -> Analysis:
+    """Analyse a scale on its own (a .scl): no run, so no training, pieces or audio.
+
+    Parameters
+    ----------
+    scale : Scale
+        Degrees in cents after 1/1; the last is the period.
+    mapping : KeyboardMapping, optional
+        Keyboard mapping for the 128-key frequency table (standard mapping when ``None``).
+    source : str
+        Where the scale came from (file path), for the report's title.
+    spectrum : Spectrum, optional
+        A timbre to compare the degrees with (its dissonance-curve minima); none by default.
+    """
+    from xentune.tuning.scale import frequency_table
+
+    degrees = [float(c) for c in scale.degrees_cents]
+    if not degrees:
+        raise ConfigError(f"{source or 'scale'}: a scale needs at least one degree (its period)")
+    period = degrees[-1]
+    if not (period > 0 and math.isfinite(period)):
+        raise ConfigError(
+            f"{source or 'scale'}: period {period} cents must be > 0; the last degree is the period"
+        )
+    table = np.asarray(frequency_table(scale, mapping, unmapped="nan"), dtype=float)
+    notes = [
+        "No run: this report analyses a scale file only, so it has no training curve, no pieces, "
+        "no audio and no pooled-interval density."
+    ]
+    name = Path(source).name if source else "scale"
+    desc = getattr(scale, "description", "") or ""
+    return _analyse(
+        kind="scale",
+        source=source,
+        title=f"Scale {name}" + (f": {desc}" if desc else ""),
+        period_cents=period,
+        steps_cents=degrees[:-1],
+        strengths=None,
+        source_ratios=list(scale.ratios),
+        spectrum=spectrum,
+        f0_hz=DEFAULT_REFERENCE_HZ,
+        edo_range=EDO_RANGE_SCALE,
+        frequencies_hz=tuple(_finite(x) for x in table),
+        settings={"n_notes": len(degrees), "description": desc},
+        notes=notes,
+    )
+
+
+def _pieces_array(scores: list[Score], where: str) -> tuple[np.ndarray, list[str]]:
+    """Stack the pieces' pitches as chords ``(S, V, T)``; unequal lengths are cut to the shortest."""
+    notes: list[str] = []
+    shapes = {s.cents.shape for s in scores}
+    voices = {shape[0] for shape in shapes}
+    if len(voices) != 1:
+        raise ScoreError(
+            f"{where}: pieces have different numbers of voices {sorted(voices)}; "
+            "analyse pieces with the same voices together"
+        )
+    t = min(shape[1] for shape in shapes)
+    if len(shapes) > 1:
+        notes.append(
+            f"Pieces have different lengths; the interval analysis uses their first {t} chords."
+        )
+    return np.stack([np.asarray(s.cents, dtype=float)[:, :t] for s in scores]), notes
+
+
+def _piece_entries(scores: list[Score], run_dir: Path | None) -> tuple[Piece, ...]:
+    out = []
+    for i, s in enumerate(scores, start=1):
+        name = f"piece-{i:02d}"
+
+        def present(fname: str) -> str | None:
+            return fname if run_dir is not None and (run_dir / fname).is_file() else None
+
+        audio = present(f"{name}.wav") or present(f"{name}.flac")
+        end = np.asarray(s.onset_s) + np.asarray(s.duration_s)
+        out.append(
+            Piece(
+                index=i,
+                name=name,
+                audio=audio,
+                midi=present(f"{name}.mid"),
+                midi_mts=present(f"{name}-mts.mid"),
+                n_voices=int(s.cents.shape[0]),
+                n_notes=int(s.cents.size),
+                duration_s=float(end.max()) if end.size else 0.0,
+                lowest_cents=float(np.min(s.cents)),
+                highest_cents=float(np.max(s.cents)),
+            )
+        )
+    return tuple(out)
+
+
+def _example(scores: list[Score]) -> ExamplePiece:
+    s = scores[0]
+
+    def rows(x: np.ndarray) -> tuple[tuple[float, ...], ...]:
+        return tuple(tuple(float(v) for v in row) for row in np.asarray(x, dtype=float))
+
+    return ExamplePiece(
+        index=1, cents=rows(s.cents), onset_s=rows(s.onset_s), duration_s=rows(s.duration_s)
+    )
+
+
+def _score_spectrum(score: Score, where: str) -> Spectrum:
+    if score.spectrum is not None:
+        return spectrum_from_dict(score.spectrum, where=f"{where}: spectrum")
+    return parse_timbre(score.timbre)
+
+
+def _from_scores(
+    scores: list[Score],
+    *,
+    kind: str,
+    source: str,
+    title: str,
+    spectrum: Spectrum,
+    run_dir: Path | None,
+    training: Training | None,
+    settings: dict[str, Any],
+    versions: dict[str, str] | None,
+    notes: list[str],
+) -> Analysis:
+    from xentune.tuning.emergence import emergent_scale
+
+    pieces_cents, cut_notes = _pieces_array(scores, source)
+    notes = [*notes, *cut_notes]
+    em = emergent_scale(pieces_cents, spectrum=spectrum)
+    grid = np.asarray(em.grid_cents, dtype=float)
+    dens = np.asarray(em.density, dtype=float)
+    keep = _thin(grid.size)
+    emergence = Emergence(
+        n_pieces=int(pieces_cents.shape[0]),
+        n_voices=int(pieces_cents.shape[1]),
+        n_chords=int(pieces_cents.shape[2]),
+        n_intervals=int(em.n_intervals),
+        period_source=str(em.period_source),
+        bandwidth_cents=float(em.bandwidth_cents),
+        peakedness_nats=float(em.peakedness),
+        grid_cents=tuple(float(x) for x in grid[keep]),
+        density=tuple(float(x) for x in dens[keep]),
+    )
+    return _analyse(
+        kind=kind,
+        source=source,
+        title=title,
+        period_cents=float(em.period_cents),
+        steps_cents=[float(c) for c in em.steps_cents],
+        strengths=[float(x) for x in em.strengths],
+        source_ratios=None,
+        spectrum=spectrum,
+        f0_hz=float(scores[0].reference_hz),
+        edo_range=EDO_RANGE_EMERGENT,
+        emergence=emergence,
+        training=training,
+        pieces=_piece_entries(scores, run_dir),
+        example_piece=_example(scores),
+        settings=settings,
+        versions=versions,
+        notes=notes,
+    )
+
+
+def analysis_for_score(score_json_path: str | Path) -> Analysis:
+    """Analyse the pieces of a ``score.json`` (no run: no training summary, no audio).
+
+    Raises
+    ------
+    ScoreError
+        The file is missing, corrupted or holds no pieces.
+    """
+    from xentune.generator.score import load_scores
+
+    p = Path(score_json_path)
+    scores = load_scores(p)
+    if not scores:
+        raise ScoreError(
+            f"{p}: holds no pieces; analyse a score.json written by `xentune generate`"
+        )
+    spectrum = _score_spectrum(scores[0], str(p))
+    return _from_scores(
+        scores,
+        kind="score",
+        source=str(p),
+        title=f"Score {p.name} ({spectrum.name})",
+        spectrum=spectrum,
+        run_dir=None,
+        training=None,
+        settings={
+            "timbre": scores[0].timbre,
+            "reference_hz": scores[0].reference_hz,
+            "pieces": len(scores),
+        },
+        versions=None,
+        notes=["No run: a score.json on its own has no training history and no audio."],
+    )
+
+
+def _read_json(path: Path, *, what: str) -> Any:  # noqa: ANN401 - parsed JSON
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(
+            f"{path}: corrupted {what} ({e}); regenerate the run with `xentune generate`"
+        ) from None
+
+
+def _training(path: Path, elapsed_s: float | None) -> Training:
+    data = _read_json(path, what="training.json")
+    if not isinstance(data, dict) or not isinstance(data.get("energy"), list) or not data["energy"]:
+        raise ConfigError(f"{path}: needs a non-empty 'energy' list (the training history)")
+    energy = np.asarray(data["energy"], dtype=float)
+    steps = np.asarray(data.get("step") or list(range(1, energy.size + 1)), dtype=float)
+    entropy = np.asarray(data.get("entropy") or [], dtype=float)
+    loss = np.asarray(data.get("loss") or [], dtype=float)
+    if steps.size != energy.size or entropy.size not in (0, energy.size):
+        raise ConfigError(
+            f"{path}: 'step' ({steps.size}), 'energy' ({energy.size}) and 'entropy' ({entropy.size}) "
+            "must have the same length"
+        )
+    if not (np.isfinite(energy).all() and np.isfinite(entropy).all() and np.isfinite(steps).all()):
+        raise ConfigError(
+            f"{path}: the training history holds NaN or infinite values (a diverged run?)"
+        )
+    keep = _thin(energy.size)
+    return Training(
+        n_steps=int(steps[-1]),
+        initial_energy=float(energy[0]),
+        final_energy=float(energy[-1]),
+        min_energy=float(energy.min()),
+        final_entropy=float(entropy[-1]) if entropy.size else None,
+        final_loss=_finite(loss[-1]) if loss.size else None,
+        elapsed_s=None if elapsed_s is None else float(elapsed_s),
+        step=tuple(int(s) for s in steps[keep]),
+        energy=tuple(float(e) for e in energy[keep]),
+        entropy=tuple(float(e) for e in entropy[keep]) if entropy.size else (),
+    )
+
+
+def _flat_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The run's settings as flat ``key -> scalar`` pairs (nested dicts joined with dots)."""
+    out: dict[str, Any] = {}
+    skip = {"format", "version", "spectrum", "versions"}
+
+    def walk(prefix: str, d: dict[str, Any]) -> None:
+        for k, v in d.items():
+            if not prefix and k in skip:
+                continue
+            key = f"{prefix}{k}"
+            if isinstance(v, dict):
+                walk(key + ".", v)
+            elif isinstance(v, (str, int, float, bool)) or v is None:
+                out[key] = v if not (isinstance(v, float) and not math.isfinite(v)) else None
+            else:
+                out[key] = json.dumps(v)
+
+    walk("", config)
+    return out
+
+
+def analysis_for_run(run_dir: str | Path) -> Analysis:
+    """Analyse a run folder written by ``xentune generate`` (config.json, training.json, score.json).
+
+    Raises
+    ------
+    ConfigError
+        ``run_dir`` is not a run folder, or its config.json / training.json is corrupted.
+    ScoreError
+        Its score.json is missing or corrupted.
+    """
+    from xentune.generator.score import load_scores
+
+    d = Path(run_dir)
+    if not d.is_dir():
+        raise ConfigError(
+            f"{d}: not a folder; pass a run folder written by `xentune generate`, a score.json or a .scl"
+        )
+    cfg_path = d / "config.json"
+    if not cfg_path.is_file():
+        raise ConfigError(
+            f"{d}: not a xentune run folder (no config.json); pass a folder written by "
+            "`xentune generate`, a score.json or a .scl"
+        )
+    config = _read_json(cfg_path, what="config.json")
+    if not isinstance(config, dict) or config.get("format") != "xentune-run":
+        raise ConfigError(f"{cfg_path}: not a xentune run config (format must be 'xentune-run')")
+    if config.get("version") != 1:
+        raise ConfigError(
+            f"{cfg_path}: run config version {config.get('version')!r} is not supported (need 1)"
+        )
+    try:
+        if isinstance(config.get("spectrum"), dict):
+            spectrum = spectrum_from_dict(config["spectrum"], where=f"{cfg_path}: spectrum")
+        else:
+            spectrum = parse_timbre(str(config["timbre"]))
+    except KeyError:
+        raise ConfigError(
+            f"{cfg_path}: has neither 'spectrum' nor 'timbre'; regenerate the run"
+        ) from None
+    score_path = d / "score.json"
+    if not score_path.is_file():
+        raise ScoreError(
+            f"{d}: run folder has no score.json; regenerate the run with `xentune generate`"
+        )
+    scores = load_scores(score_path)
+    if not scores:
+        raise ScoreError(f"{score_path}: holds no pieces; regenerate the run")
+    notes: list[str] = []
+    training = None
+    elapsed = config.get("elapsed_s")
+    elapsed = float(elapsed) if isinstance(elapsed, (int, float)) else None
+    if (d / "training.json").is_file():
+        training = _training(d / "training.json", elapsed)
+    else:
+        notes.append("This run folder has no training.json, so the report has no training curve.")
+    versions = config.get("versions")
+    versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else None
+    return _from_scores(
+        scores,
+        kind="run",
+        source=str(d),
+        title=f"Run {d.resolve().name}: {spectrum.name}",
+        spectrum=spectrum,
+        run_dir=d,
+        training=training,
+        settings=_flat_settings(config),
+        versions=versions,
+        notes=notes,
+    )

@@ -85,7 +85,7 @@ def decode_scala_bytes(data: bytes, *, source: str) -> str:
     """
     match = re.search(rb"[\x00-\x08\x0e-\x19\x1b-\x1f]", data)
     if match is not None:
-        line = data.count(b"\n", 0, match.start()) + 1
+        line = len(re.findall(rb"\r\n|\r|\n", data[: match.start()])) + 1
         raise ScalaError(
             f"{source}:{line}: byte 0x{data[match.start()]:02x} at offset {match.start()}: this "
             "is a binary file, not a Scala text file; choose the .scl/.kbm text file"
@@ -104,13 +104,17 @@ def _read_text(path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise ScalaError(f"{source}:0: no such file; check the path to the {kind} file") from None
+        raise ScalaError(
+            f"{source}:1: cannot open: no such file; check the path to the {kind} file"
+        ) from None
     except IsADirectoryError:
         raise ScalaError(
-            f"{source}:0: is a folder, not a {kind} file; give the file's path"
+            f"{source}:1: cannot open: it is a folder, not a {kind} file; give the file's path"
         ) from None
     except OSError as exc:
-        raise ScalaError(f"{source}:0: cannot read the {kind} file ({exc.strerror})") from None
+        raise ScalaError(
+            f"{source}:1: cannot open the {kind} file ({exc.strerror}); check its permissions"
+        ) from None
     return decode_scala_bytes(data, source=source), source
 
 

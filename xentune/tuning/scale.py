@@ -88,8 +88,8 @@ class Scale:
         ``None`` where it was given in cents. ``()`` means "no ratios" (all ``None``).
         A ratio must be > 0 and agree with its cents to 1e-6 cents.
     description : str
-        The ``.scl`` description line: one line (no CR/LF/NUL), may be empty, may not start
-        with ``!`` (Scala would read it as a comment).
+        The ``.scl`` description line: one line of text (no control characters but tab), may
+        be empty, may not start with ``!`` (Scala would read it as a comment).
 
     Examples
     --------
@@ -132,12 +132,19 @@ class Scale:
                 )
         if not isinstance(self.description, str):
             raise ConfigError(f"scale description {self.description!r} must be a string")
-        bad = [ch for ch in ("\n", "\r", "\x00") if ch in self.description]
+        bad = [ch for ch in self.description if ch < " " and ch != "\t"]
         if bad:
             raise ConfigError(
                 f"scale description {self.description!r} contains {bad[0]!r}; a .scl description "
-                "is exactly one line: remove line breaks and NUL"
+                "is exactly one line of text: remove line breaks and control characters"
             )
+        try:
+            self.description.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ConfigError(
+                f"scale description {self.description!r} cannot be written as UTF-8 ({exc.reason}); "
+                "remove the lone surrogate characters"
+            ) from None
         if self.description.startswith("!"):
             raise ConfigError(
                 f"scale description {self.description!r} starts with '!', which Scala reads as a "

@@ -251,6 +251,7 @@ class ExamplePiece:
     cents: tuple[tuple[float, ...], ...]
     onset_s: tuple[tuple[float, ...], ...]
     duration_s: tuple[tuple[float, ...], ...]
+    grid_offset_cents: float  # tonic of the grid that fits the piece best, in [0, period)
 
 
 @dataclass(frozen=True)
@@ -867,14 +868,52 @@ def _piece_entries(scores: list[Score], run_dir: Path | None) -> tuple[Piece, ..
     return tuple(out)
 
 
-def _example(scores: list[Score]) -> ExamplePiece:
+def grid_offset(
+    cents: np.ndarray, degrees_cents: np.ndarray, *, period_cents: float, width_cents: float = 10.0
+) -> float:
+    """The tonic in ``[0, period)`` (1-cent resolution) putting a piece's pitches nearest a scale grid.
+
+    Generated pieces have no tonic of their own, so the pitch-time plot draws the grid where it
+    fits best: the offset maximising ``sum exp(-d**2 / (2 w**2))`` over all notes, with ``d`` the
+    circular distance of a note to its nearest grid line.
+
+    Parameters
+    ----------
+    cents : np.ndarray, shape (N,)
+        The piece's pitches in cents.
+    degrees_cents : np.ndarray, shape (D,)
+        The grid inside one period (0 included).
+    period_cents : float
+        The period.
+    width_cents : float
+        Tolerance ``w`` of the fit, in cents.
+    """
+    offsets = np.arange(0.0, period_cents, 1.0)  # (O,)
+    rel = (
+        cents[None, :, None] - offsets[:, None, None] - degrees_cents[None, None, :]
+    ) % period_cents
+    d = np.minimum(rel, period_cents - rel).min(axis=2)  # (O, N) cents to the nearest grid line
+    score = np.exp(-0.5 * (d / width_cents) ** 2).sum(axis=1)  # (O,)
+    return float(offsets[int(np.argmax(score))])
+
+
+def _example(scores: list[Score], *, steps_cents: list[float], period_cents: float) -> ExamplePiece:
     s = scores[0]
 
     def rows(x: np.ndarray) -> tuple[tuple[float, ...], ...]:
         return tuple(tuple(float(v) for v in row) for row in np.asarray(x, dtype=float))
 
+    offset = grid_offset(
+        np.asarray(s.cents, dtype=float).ravel(),
+        np.array([0.0, *steps_cents]),
+        period_cents=period_cents,
+    )
     return ExamplePiece(
-        index=1, cents=rows(s.cents), onset_s=rows(s.onset_s), duration_s=rows(s.duration_s)
+        index=1,
+        cents=rows(s.cents),
+        onset_s=rows(s.onset_s),
+        duration_s=rows(s.duration_s),
+        grid_offset_cents=offset,
     )
 
 
@@ -930,7 +969,9 @@ def _from_scores(
         emergence=emergence,
         training=training,
         pieces=_piece_entries(scores, run_dir),
-        example_piece=_example(scores),
+        example_piece=_example(
+            scores, steps_cents=list(em.steps_cents), period_cents=float(em.period_cents)
+        ),
         settings=settings,
         versions=versions,
         notes=notes,

@@ -100,7 +100,7 @@ def curve_figure(a: Analysis) -> Figure | None:
     ax.set_xlabel("interval above the lower note (cents)")
     ax.set_ylabel("roughness of the dyad (model units)")
     ax.set_title(f"Dissonance curve of {a.timbre.name if a.timbre else 'the timbre'}", fontsize=11)
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    fig.legend(loc="outside lower center", ncol=4, fontsize=8, frameon=False)
     ax.grid(alpha=0.2)
     return fig
 
@@ -134,14 +134,34 @@ def density_figure(a: Analysis) -> Figure:
             label="emergent steps (density peaks)",
             zorder=3,
         )
+        for s, h in zip(a.scale_steps, heights, strict=True):
+            ax.annotate(
+                f"{s.cents:.0f}",
+                (s.cents, h),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=8,
+                color=_STEP_COLOR,
+            )
         ax.set_ylabel("density (1/cent)")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, float(d.max()) * 1.15)
         ax.set_title(
             f"Intervals of the pieces, folded into one period ({period:.1f} cents)", fontsize=11
         )
     else:
         xs = [s.cents for s in a.scale_steps]
         ax.vlines(xs, 0, 1, color=_STEP_COLOR, lw=2.0, label="scale degrees")
+        for s in a.scale_steps:
+            name = s.source_ratio or f"{s.cents:.1f}"
+            ax.annotate(
+                name,
+                (s.cents, 1),
+                textcoords="offset points",
+                xytext=(0, 4),
+                ha="center",
+                fontsize=8,
+            )
         ax.set_ylim(0, 1.15)
         ax.set_yticks([])
         ax.set_ylabel("degree (no pieces: no density)")
@@ -161,7 +181,7 @@ def density_figure(a: Analysis) -> Figure:
     ax.plot([], [], color=_JUST_COLOR, lw=0.8, ls=":", label="just ratios")
     ax.set_xlim(0, period)
     ax.set_xlabel("interval modulo the period (cents)")
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    fig.legend(loc="outside lower center", ncol=4, fontsize=8, frameon=False)
     ax.grid(alpha=0.2, axis="x")
     return fig
 
@@ -223,7 +243,11 @@ def training_figure(a: Analysis) -> Figure | None:
 
 
 def piece_figure(a: Analysis) -> Figure | None:
-    """One piece on a cents axis, each voice a colour, the scale's degrees as a horizontal grid."""
+    """One piece on a cents axis, each voice a colour, the scale's degrees as a horizontal grid.
+
+    The grid's tonic is the one that fits the piece best (``ExamplePiece.grid_offset_cents``):
+    generated pieces have no tonic of their own.
+    """
     p = a.example_piece
     if p is None:
         return None
@@ -234,28 +258,37 @@ def piece_figure(a: Analysis) -> Figure | None:
     lo, hi = float(cents.min()) - 60, float(cents.max()) + 60
     period = a.period.cents
     degrees = [0.0, *[s.cents for s in a.scale_steps]]
-    first = math.floor(lo / period) - 1
-    last = math.ceil(hi / period) + 1
-    for k in range(first, last + 1):
+    tonic = p.grid_offset_cents
+    for k in range(math.floor((lo - tonic) / period) - 1, math.ceil((hi - tonic) / period) + 2):
         for j, d in enumerate(degrees):
-            y = k * period + d
+            y = tonic + k * period + d
             if lo <= y <= hi:
+                is_tonic = j == 0
                 ax.axhline(
                     y,
-                    color=_STEP_COLOR if j == 0 else "#cccccc",
-                    lw=0.9 if j == 0 else 0.6,
+                    color=_STEP_COLOR if is_tonic else "#bbbbbb",
+                    lw=1.0 if is_tonic else 0.7,
                     zorder=0,
                 )
-    ax.plot([], [], color="#cccccc", lw=0.8, label=f"{_degree_word(a)}s (from 0 c)")
-    ax.plot([], [], color=_STEP_COLOR, lw=0.9, label=f"period multiples ({period:.1f} c)")
+    ax.plot([], [], color="#bbbbbb", lw=0.8, label=f"{_degree_word(a)}s")
+    ax.plot([], [], color=_STEP_COLOR, lw=1.0, label=f"tonic {tonic:.0f} c + k × {period:.1f} c")
     for v in range(cents.shape[0]):
-        color = f"C{v % 10}"
-        ax.hlines(cents[v], onset[v], onset[v] + dur[v], color=color, lw=4, label=f"voice {v + 1}")
+        ax.hlines(
+            cents[v],
+            onset[v],
+            onset[v] + 0.92 * dur[v],
+            color=f"C{v % 10}",
+            lw=3,
+            label=f"voice {v + 1}",
+        )
     ax.set_ylim(lo, hi)
     ax.set_xlim(0, float((onset + dur).max()))
     ax.set_xlabel("time (s)")
     ax.set_ylabel("pitch (cents above the reference)")
-    ax.set_title(f"Piece {p.index}: pitches against the scale grid", fontsize=11)
+    ax.set_title(
+        f"Piece {p.index}: pitches against the scale grid (grid placed where it fits best)",
+        fontsize=11,
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return fig
 

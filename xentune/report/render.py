@@ -97,10 +97,6 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
         ("period kind", _cell(r, "/period/kind")),
         ("period minus 1200 cents", _cell(r, "/period/octave_offset_cents", _E)),
         ("timbre's pseudo-octave (cents)", _cell(r, "/period/timbre_pseudo_octave_cents", _C)),
-        (
-            "degrees below the period",
-            Cell("/steps", str(sum(1 for s in r["steps"] if not s["is_period"]))),
-        ),
     ]
     if r["edo"]["best"]:
         summary.append(("best EDO (n)", _cell(r, "/edo/best/0/n", "d")))

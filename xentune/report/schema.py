@@ -306,6 +306,9 @@ REPORT_SCHEMA: dict[str, Any] = {
                     ),
                     "onset_s": _arr(_arr(_NUMS, "One voice."), "Onsets (V, N), seconds."),
                     "duration_s": _arr(_arr(_NUMS, "One voice."), "Durations (V, N), seconds."),
+                    "grid_offset_cents": _num(
+                        "Tonic of the scale grid that fits the piece best, cents."
+                    ),
                 },
                 "The piece drawn in the pitch-time plot; null for a scale file.",
                 nullable=True,

@@ -1,0 +1,1 @@
+"""The generator: score format, energy, model, training and sampling of continuous-pitch pieces."""

@@ -1,0 +1,1 @@
+"""Batched additive synthesis of scores, envelopes and audio files."""

@@ -1,0 +1,116 @@
+"""``xentune curve``: the dissonance curve of a timbre and the intervals it favours."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xentune.psychoacoustics.curve import (
+    CurveMinimum,
+    DissonanceCurve,
+    check_curve_output,
+    dissonance_curve,
+    minima_of_curve,
+    parse_ratio_range,
+    save_curve,
+)
+from xentune.timbre import parse_timbre
+from xentune.units import DEFAULT_REFERENCE_HZ
+
+__all__ = ["curve_command"]
+
+#: A minimum is labelled with the simplest ratio within this many cents of it.
+_RATIO_TOLERANCE_CENTS = 10.0
+
+
+def _nearest_simple_ratio(cents: float) -> tuple[str, float | None]:
+    """The simplest ratio (smallest denominator, up to 64) within 10 cents: ``("3/2", -0.0)``.
+
+    Returns ``("", None)`` when no such ratio exists.
+    """
+    ratio = 2.0 ** (cents / 1200.0)
+    for max_denominator in range(1, 65):
+        fraction = Fraction(ratio).limit_denominator(max_denominator)
+        error = cents - 1200.0 * math.log2(fraction)
+        if abs(error) <= _RATIO_TOLERANCE_CENTS:
+            return f"{fraction.numerator}/{fraction.denominator}", error
+    return "", None
+
+
+def _table(curve: DissonanceCurve, minima: list[CurveMinimum]) -> tuple[str, list[str]]:
+    """The printed table of minima, and the nearest-ratio label of each."""
+    span = float(curve.values.max() - curve.values.min()) or 1.0
+    lines = [
+        f"{'cents':>9} {'ratio':>9} {'roughness':>10} {'depth':>9} {'depth%':>7}  nearest simple ratio"
+    ]
+    labels = []
+    for m in minima:
+        label, error = _nearest_simple_ratio(m.cents)
+        labels.append(label)
+        near = f"{label} ({round(error, 1) + 0.0:+.1f} cents)" if error is not None else "-"
+        lines.append(
+            f"{m.cents:9.2f} {m.ratio:9.5f} {m.value:10.4f} {m.depth:9.4f} {100 * m.depth / span:6.2f}%  {near}"
+        )
+    return "\n".join(lines), labels
+
+
+def curve_command(
+    timbre: Annotated[
+        str,
+        typer.Option(
+            "--timbre", help="Timbre SPEC, e.g. harmonic:partials=6,rolloff=0.88 or a .json file"
+        ),
+    ] = "harmonic",
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", help="Roughness model: sethares, sethares1993, vassilakis or hutchinson"
+        ),
+    ] = "sethares",
+    ratio_range: Annotated[
+        str,
+        typer.Option(
+            "--range", help="Interval range LO:HI as frequency ratios (1 <= LO < HI <= 16)"
+        ),
+    ] = "1:2.3",
+    f0_hz: Annotated[
+        float, typer.Option("--f0", help="Frequency of the lower note in Hz")
+    ] = DEFAULT_REFERENCE_HZ,
+    min_depth: Annotated[
+        float,
+        typer.Option(
+            "--min-depth", help="Hide minima shallower than this fraction of the curve's span"
+        ),
+    ] = 0.001,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also write the curve and minima: FILE.csv, FILE.json or FILE.png"
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
+) -> None:
+    """Print the local minima of a timbre's dyad dissonance curve (the intervals it favours)."""
+    spectrum = parse_timbre(timbre)
+    lo, hi = parse_ratio_range(ratio_range)
+    if out is not None:
+        check_curve_output(out, force=force)
+    curve = dissonance_curve(spectrum, f0_hz=f0_hz, ratio_range=(lo, hi), model=model)
+    every = minima_of_curve(curve, spectrum)
+    minima = minima_of_curve(curve, spectrum, min_relative_depth=min_depth)
+    table, labels = _table(curve, minima)
+    typer.echo(
+        f"dissonance curve of {spectrum.name} ({model}, f0 {curve.f0_hz:.2f} Hz, ratios {lo:g}-{hi:g}): "
+        f"{len(minima)} minima"
+    )
+    typer.echo(table)
+    if len(every) > len(minima):
+        hidden = len(every) - len(minima)
+        typer.echo(f"({hidden} shallower minima hidden; --min-depth 0 shows all)")
+    if out is not None:
+        path = save_curve(out, curve, minima, spectrum=spectrum, labels=labels, force=force)
+        typer.echo(f"wrote {path}")

@@ -309,7 +309,7 @@ h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ddd; }
 .notes { background: #fff7e0; border-left: 4px solid #f0b400; padding: 0.5em 1em; }
 .findings li { margin: 0.3em 0; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.88em; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; white-space: nowrap; }
 th { background: #f4f4f4; }
 td:first-child, th:first-child { text-align: left; }
 .kv th { text-align: left; font-weight: normal; }

@@ -85,12 +85,26 @@ def library_departs_from_scala(scale: Scale, mapping: KeyboardMapping | None) ->
     """Whether tuning-library's mapping arithmetic differs from Scala's (tuning.md §3).
 
     Scala repeats a pattern by ``octave_degree or N`` degrees; the library as in
-    `_library_arithmetic`. A linear mapping (map size 0) always agrees.
+    `_library_arithmetic`; and the library is one formal octave off when the reference note is
+    a whole number of patterns above the middle note. A linear mapping always agrees.
     """
     if mapping is None or mapping.map_size == 0:
         return False
     step, _ = _library_arithmetic(scale, mapping)
-    return step != (mapping.octave_degree or scale.n_notes)
+    if step != (mapping.octave_degree or scale.n_notes):
+        return True
+    return reference_one_pattern_off(mapping)
+
+
+def reference_one_pattern_off(mapping: KeyboardMapping) -> bool:
+    """tuning-library's off-by-one: a reference note a whole number of patterns above the middle.
+
+    Its window walk stops with the reference on the window's *end* (``mapEnd < note`` instead
+    of ``<=``) and then ignores that pattern shift, so every key but the reference sounds one
+    formal octave high (found by the hypothesis test in test_scale.py; see frequency_table).
+    """
+    offset = mapping.reference_note - mapping.middle_note
+    return mapping.map_size > 0 and offset > 0 and offset % mapping.map_size == 0
 
 
 def library_rejects(scale: Scale, mapping: KeyboardMapping | None) -> bool:

@@ -430,6 +430,11 @@ def frequency_table(
       ``map_size`` degrees as tuning-library does.
     - **formal octave > N** (a pattern over two periods) and mappings whose trailing ``x``
       entries are left out: tuning-library rejects them, Scala and we accept them.
+    - **reference note a whole number of patterns above the middle note** (``map_size > 0``,
+      ``reference - middle`` a positive multiple of ``map_size``, e.g. middle 60, reference 72):
+      tuning-library's window search stops one pattern short, and every key but the reference
+      comes out one formal octave high (12-EDO: key 60 = key 72 = 523.25 Hz). Scala's rule,
+      which we follow, keeps key 60 at 261.63 Hz.
     - ``first_note``/``last_note``: tuning-library ignores them and so do we for the table
       (every key gets its pattern pitch); `KeyboardMapping.retuned_keys` gives the range.
 

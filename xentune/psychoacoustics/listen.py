@@ -79,7 +79,7 @@ def measure_partials(
     threshold_db: float = -40.0,
     max_partials: int = 24,
     fmin_hz: float = 20.0,
-    frame_s: float = 0.5,
+    frame_s: float | None = None,
 ) -> MeasuredPartials:
     """Find the stable partials of a tone: STFT, peak picking, sub-bin interpolation, tracking.
 
@@ -106,9 +106,11 @@ def measure_partials(
         Keep at most this many partials (the strongest).
     fmin_hz : float
         Ignore peaks below this frequency (rumble, DC).
-    frame_s : float
-        STFT frame length in seconds; longer separates closer partials (resolution about
-        ``2 / frame_s`` Hz) but needs a longer sustained segment.
+    frame_s : float, optional
+        STFT frame length in seconds; longer separates closer partials (two partials are
+        resolved when about ``8 / frame_s`` Hz apart, the window's main-lobe width) but needs a
+        longer segment. Default: a third of the segment, between 0.1 s and 1 s, so the peaks
+        are tracked through at least three frames.
 
     Returns
     -------
@@ -140,6 +142,8 @@ def measure_partials(
     seg = x[i0:i1]
     if seg.size == 0 or np.max(np.abs(seg)) < 1e-6:
         raise AudioError("the audio is silent (peak below -120 dBFS) in the analysed segment")
+    if frame_s is None:
+        frame_s = min(1.0, max(0.1, seg.size / sample_rate / 3))
     n_frame = int(round(frame_s * sample_rate))
     if seg.size < n_frame:
         # Short recordings: one frame covering what there is (coarser resolution).

@@ -1,0 +1,313 @@
+"""Scoring tables of chords with several consonance models (the library behind ``xentune score``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from xentune.atomic import atomic_file, check_output_path
+from xentune.errors import ConfigError
+from xentune.progress import progress_bar
+from xentune.psychoacoustics.harmonicity import chord_harmonicity
+from xentune.psychoacoustics.pool import chord_partials
+from xentune.psychoacoustics.roughness import roughness
+from xentune.timbre import Spectrum
+
+__all__ = [
+    "CONSONANCE_MODELS",
+    "ChordTable",
+    "read_chords_csv",
+    "resolve_models",
+    "score_chords",
+    "score_chords_csv",
+]
+
+#: Every model `score_chords` knows, with its meaning and direction.
+CONSONANCE_MODELS: dict[str, str] = {
+    "sethares": "roughness, Sethares dissmeasure (TTSS 2005); higher = more dissonant",
+    "sethares1993": "roughness, Sethares (1993) paper constants, a1*a2; higher = more dissonant",
+    "vassilakis": "roughness, Vassilakis (2001); higher = more dissonant",
+    "hutchinson": "roughness, Hutchinson & Knopoff (1978); higher = more dissonant",
+    "harmonicity": "harmonicity, KL from uniform (Harrison & Pearce 2018); higher = more consonant",
+    "harmonicity_peak": "harmonicity, template peak (Milne 2013); higher = more consonant",
+}
+
+#: Harmonicity model name -> ``kind`` of `chord_harmonicity`.
+_HARMONICITY_KINDS = {"harmonicity": "kl", "harmonicity_peak": "peak"}
+
+#: Chords scored per batched call (bounds memory: pairs grow as (V*P)^2).
+CHUNK_CHORDS = 2048
+
+_F_COLUMN = re.compile(r"^f_(\d+)$")
+
+
+def resolve_models(models: str | Sequence[str]) -> tuple[str, ...]:
+    """Model names from ``"all"``, one name, a comma-separated list, or a sequence of names.
+
+    Raises
+    ------
+    ConfigError
+        An unknown name (the message lists the known ones), or none at all.
+    """
+    if isinstance(models, str):
+        names = [m.strip() for m in models.split(",") if m.strip()]
+    else:
+        names = [str(m).strip() for m in models]
+    if names == ["all"]:
+        return tuple(CONSONANCE_MODELS)
+    if not names:
+        raise ConfigError(f"no model given; use 'all' or some of {', '.join(CONSONANCE_MODELS)}")
+    for name in names:
+        if name not in CONSONANCE_MODELS:
+            raise ConfigError(
+                f"unknown model {name!r}; use 'all' or some of {', '.join(CONSONANCE_MODELS)}"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def _score_dense(
+    f0_hz: torch.Tensor, ratios: torch.Tensor, amps: torch.Tensor, model: str
+) -> torch.Tensor:
+    """One model on chords that all have the same number of voices: ``(n, V) -> (n,)``."""
+    if model in _HARMONICITY_KINDS:
+        return chord_harmonicity(f0_hz, ratios, amps, kind=_HARMONICITY_KINDS[model])
+    freqs, pooled = chord_partials(f0_hz, ratios, amps)  # (n, V*P)
+    return roughness(freqs, pooled, model=model)
+
+
+def score_chords(
+    f0_hz: np.ndarray | torch.Tensor,
+    spectrum: Spectrum,
+    *,
+    models: str | Sequence[str] = "all",
+    device: torch.device | str | None = None,
+    quiet: bool = True,
+) -> dict[str, np.ndarray]:
+    """Score chords of one timbre with several consonance models.
+
+    Parameters
+    ----------
+    f0_hz : array, shape (N, V)
+        Fundamental of each voice in Hz; NaN marks an absent voice (chords with fewer voices).
+        Every row needs at least one voice; values must be finite and > 0 otherwise.
+    spectrum : Spectrum
+        The timbre of every voice.
+    models : str or sequence of str
+        ``"all"`` or names from `CONSONANCE_MODELS` (roughness models in their own units, higher
+        = rougher; ``harmonicity`` (KL, bits) and ``harmonicity_peak`` (0..1), higher = more
+        harmonic).
+    device : torch device, optional
+        Where to compute (default CPU). Computed in float64.
+    quiet : bool
+        No progress bar (default; the CLI shows one).
+
+    Returns
+    -------
+    dict[str, np.ndarray]
+        Model name -> scores, shape (N,), in the order asked.
+
+    Raises
+    ------
+    ConfigError
+        Unknown model, wrong shape, a row with no voice, or a non-positive / infinite frequency.
+
+    Examples
+    --------
+    >>> from xentune.timbre import parse_timbre
+    >>> f0 = np.array([[261.63, 392.445], [261.63, 277.18]])  # fifth, minor second
+    >>> s = score_chords(f0, parse_timbre("sawtooth:partials=10"), models="hutchinson")
+    >>> bool(s["hutchinson"][0] < s["hutchinson"][1])
+    True
+    """
+    names = resolve_models(models)
+    f0 = torch.as_tensor(f0_hz, dtype=torch.float64).cpu()
+    if f0.ndim != 2:
+        raise ConfigError(
+            f"chords must be an array of shape (chords, voices), got shape {tuple(f0.shape)}"
+        )
+    present = ~torch.isnan(f0)  # (N, V)
+    counts = present.sum(-1)  # (N,)
+    if bool((counts == 0).any()):
+        row = int(torch.nonzero(counts == 0)[0, 0])
+        raise ConfigError(f"chord {row + 1} has no voices; give at least one fundamental in Hz")
+    bad = present & ~(torch.isfinite(f0) & (f0 > 0))
+    if bool(bad.any()):
+        row, col = (int(x) for x in torch.nonzero(bad)[0])
+        raise ConfigError(
+            f"chord {row + 1}, voice {col + 1}: {float(f0[row, col])!r} Hz; fundamentals must be > 0"
+        )
+    ratios, amps = spectrum.tensors(dtype=torch.float64, device=device)
+    out = {name: np.empty(f0.shape[0], dtype=np.float64) for name in names}
+    # Group chords by voice count: each group is dense (no padding), so every model is exact.
+    groups = [(k, torch.nonzero(counts == k)[:, 0]) for k in sorted(set(counts.tolist()))]
+    n_chunks = sum(math.ceil(len(rows) / CHUNK_CHORDS) for _, rows in groups)
+    with progress_bar(n_chunks * len(names), "scoring chords", quiet=quiet) as bar, torch.no_grad():
+        for k, rows in groups:
+            # Present voices of each row, in column order: (n_k, k) Hz.
+            order = torch.argsort((~present[rows]).to(torch.int8), dim=-1, stable=True)[:, :k]
+            dense = torch.gather(f0[rows], 1, order)
+            for start in range(0, len(rows), CHUNK_CHORDS):
+                chunk = dense[start : start + CHUNK_CHORDS].to(device)  # (n, k) Hz
+                idx = rows[start : start + CHUNK_CHORDS].numpy()
+                for name in names:
+                    out[name][idx] = _score_dense(chunk, ratios, amps, name).cpu().numpy()
+                    bar.advance()
+    return out
+
+
+@dataclass(frozen=True)
+class ChordTable:
+    """A CSV table of chords: the original columns and the voice fundamentals.
+
+    Attributes
+    ----------
+    fieldnames : list of str
+        Column names, in file order.
+    rows : list of dict
+        The original cells, as strings.
+    f0_hz : np.ndarray, shape (N, V)
+        Fundamentals from columns ``f_1..f_V`` (by number), NaN where a cell is blank.
+    """
+
+    fieldnames: list[str]
+    rows: list[dict[str, str]]
+    f0_hz: np.ndarray
+
+
+def read_chords_csv(path: str | os.PathLike[str]) -> ChordTable:
+    """Read chords from a CSV file with fundamentals in Hz in columns ``f_1, f_2, ...``.
+
+    Blank ``f_`` cells are absent voices; other columns are kept as they are.
+
+    Raises
+    ------
+    ConfigError
+        Missing or unreadable file, no header, no ``f_`` column, a ragged row, or a cell that is
+        not a positive finite number (the message names the line and column).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(
+            f"{p}: chords file not found; give a CSV with columns f_1, f_2, ... in Hz"
+        )
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{p}: not a UTF-8 text file; give a CSV with columns f_1, f_2, ... in Hz"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ConfigError(
+            f"{p}: empty file; the first line must name the columns (f_1,f_2,...)"
+        ) from None
+    except csv.Error as e:
+        raise ConfigError(f"{p} line 1: malformed CSV: {e}") from None
+    header = [h.strip() for h in header]
+    if len(set(header)) != len(header):
+        raise ConfigError(f"{p} line 1: duplicate column names in {header}")
+    f_columns = sorted(
+        ((int(m.group(1)), i) for i, h in enumerate(header) if (m := _F_COLUMN.match(h))),
+        key=lambda t: t[0],
+    )
+    if not f_columns:
+        raise ConfigError(
+            f"{p} line 1: no fundamentals; name the voice columns f_1, f_2, ... (Hz), got columns {header}"
+        )
+    rows: list[dict[str, str]] = []
+    f0_rows: list[list[float]] = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not cells or all(not c.strip() for c in cells):
+                continue  # blank line
+            if len(cells) != len(header):
+                raise ConfigError(
+                    f"{p} line {line}: {len(cells)} cells but {len(header)} columns in the header"
+                )
+            f0_row = []
+            for _, i in f_columns:
+                cell = cells[i].strip()
+                if not cell:
+                    f0_row.append(math.nan)
+                    continue
+                try:
+                    value = float(cell)
+                except ValueError:
+                    raise ConfigError(
+                        f"{p} line {line}: {header[i]}={cell!r} is not a number; give the fundamental in Hz"
+                    ) from None
+                if not (math.isfinite(value) and value > 0):
+                    raise ConfigError(
+                        f"{p} line {line}: {header[i]}={cell}; fundamentals must be finite numbers > 0 Hz "
+                        "(leave the cell blank for an absent voice)"
+                    )
+                f0_row.append(value)
+            if all(math.isnan(v) for v in f0_row):
+                raise ConfigError(
+                    f"{p} line {line}: no fundamentals; a chord needs at least one f_ value"
+                )
+            rows.append(dict(zip(header, cells, strict=True)))
+            f0_rows.append(f0_row)
+    except csv.Error as e:
+        raise ConfigError(f"{p} line {reader.line_num}: malformed CSV: {e}") from None
+    if not rows:
+        raise ConfigError(f"{p}: no chords below the header; add one row per chord")
+    return ChordTable(fieldnames=header, rows=rows, f0_hz=np.asarray(f0_rows, dtype=np.float64))
+
+
+def score_chords_csv(
+    chords_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    spectrum: Spectrum,
+    models: str | Sequence[str] = "all",
+    device: torch.device | str | None = None,
+    force: bool = False,
+    quiet: bool = True,
+) -> Path:
+    """Score every chord of a CSV file (see `read_chords_csv`) and write the table with one more
+    column per model (the input columns are carried through unchanged), atomically.
+
+    Returns
+    -------
+    Path
+        The output file.
+
+    Raises
+    ------
+    ConfigError
+        Bad input file or model, or an input column named like a model.
+    OutputExistsError
+        ``out_path`` exists and ``force`` is false.
+    """
+    names = resolve_models(models)
+    out = check_output_path(out_path, force=force)
+    table = read_chords_csv(chords_path)
+    clash = [n for n in names if n in table.fieldnames]
+    if clash:
+        raise ConfigError(
+            f"{chords_path}: column {clash[0]!r} would be overwritten by the scores; rename it"
+        )
+    scores = score_chords(table.f0_hz, spectrum, models=names, device=device, quiet=quiet)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*table.fieldnames, *names])
+    for k, row in enumerate(table.rows):
+        writer.writerow(
+            [*(row[h] for h in table.fieldnames), *(repr(float(scores[n][k])) for n in names)]
+        )
+    with atomic_file(out, force=force) as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+    return out

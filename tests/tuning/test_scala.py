@@ -17,6 +17,7 @@ from xentune.tuning.scala import (
     format_cents,
     format_kbm,
     format_scl,
+    parse_ascl,
     parse_kbm,
     parse_pitch,
     parse_scl,
@@ -506,3 +507,45 @@ def test_written_scl_matches_spec_writer_advice(tmp_path: Path) -> None:
     assert text.isascii() and "\n\n" not in text and text.endswith("\n")
     for line in text.splitlines()[5:]:
         assert re.fullmatch(r" -?\d+\.\d{5,}| \d+/\d+", line), line
+
+
+# --------------------------------------------------------------------------- .ascl
+ASCL = "! x.ascl\n!\n12-EDO\n 12\n!\n" + "".join(f" {100 * k}.0\n" for k in range(1, 12)) + " 2/1\n"
+
+
+def test_ascl_reference_pitch_sets_the_mapping() -> None:
+    a = parse_ascl(ASCL + "! @ABL REFERENCE_PITCH 4 9 440.0\n! @ABL NOTE_RANGE_BY_INDEX 0 0 6 7\n")
+    assert (a.mapping.middle_note, a.mapping.reference_note, a.mapping.reference_hz) == (
+        60,
+        69,
+        440.0,
+    )
+    assert a.reference_octave == 4 and a.reference_index == 9 and a.note_names == ()
+    # the degree whose pitch is nearest middle C (261.63 Hz) goes on key 60: with degree 9 at
+    # 415 Hz, degree 1 is 261.43 Hz (degree 0 is 246.76), so degree 0 lands on key 59
+    b = parse_ascl(ASCL + "! @ABL REFERENCE_PITCH 3 9 415\n")
+    assert b.mapping.middle_note == 59 and b.mapping.reference_note == 68
+    # with degree 0 itself at 300 Hz (2.4 semitones above middle C) it sits on key 62
+    c = parse_ascl(ASCL + "! @ABL REFERENCE_PITCH 3 0 300\n")
+    assert c.mapping.middle_note == 62 and c.mapping.reference_note == 62
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ("! @ABL NOTE_NAMES C D E\n", ["3 names for a 12-note scale"]),
+        ("! @ABL REFERENCE_PITCH 3 0\n", ["not 'octave index frequency'"]),
+        ("! @ABL REFERENCE_PITCH 3 0 0.0\n", ["must be > 0 Hz"]),
+        ("! @ABL REFERENCE_PITCH 3 999 440\n", ["index 999"]),
+        ("! @ABL TEMPERATURE 20\n", ["unknown Ableton command @ABL TEMPERATURE"]),
+    ],
+)
+def test_bad_ascl(extra: str, words: list[str]) -> None:
+    with pytest.raises(ScalaError) as exc:
+        parse_ascl(ASCL + extra, source="x.ascl")
+    _one_error(exc, "x.ascl", 18, *words)
+
+
+def test_ascl_needs_a_rising_period() -> None:
+    with pytest.raises(ScalaError, match="rising period"):
+        parse_ascl("!\nfalling\n 1\n -100.0\n", source="f.ascl")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -131,3 +132,27 @@ def stretched_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         stretch=math.log2(2.1),
         seed=1,
     )
+
+
+@pytest.fixture(scope="session")
+def harmonic_report(harmonic_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the harmonic run with its report written (read-only: copy it to change it)."""
+    from xentune.report.render import write_report
+
+    run = tmp_path_factory.mktemp("harmonic-report") / "run"
+    shutil.copytree(harmonic_run, run)
+    write_report(run)
+    return run
+
+
+@pytest.fixture(scope="session")
+def scale_report(reference_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report folder of ``ptolemy.scl`` (the just major scale), analysed with no run."""
+    from xentune.report.analysis import analysis_for_scale
+    from xentune.report.render import write_scale_report
+    from xentune.tuning.scala import read_scl
+
+    path = reference_dir / "scl" / "archive" / "ptolemy.scl"
+    out = tmp_path_factory.mktemp("scale-report") / "out"
+    write_scale_report(out, analysis_for_scale(read_scl(path), source=str(path)))
+    return out

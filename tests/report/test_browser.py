@@ -19,9 +19,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO_ROOT
-from xentune.report.analysis import analysis_for_scale
-from xentune.report.render import write_report, write_scale_report
-from xentune.tuning.scala import read_scl
 
 pytestmark = pytest.mark.external
 
@@ -256,12 +253,9 @@ def _check_images(found: dict[str, Any], expected: set[str]) -> None:
         assert img["std"] > 5 and img["colors"] > 50 and 0.001 < img["dark"] < 0.6, img
 
 
-def test_run_report_in_chromium(harmonic_run: Path, tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    shutil.copytree(harmonic_run, run)
-    write_report(run)
+def test_run_report_in_chromium(harmonic_report: Path, tmp_path: Path) -> None:
     shot = ARTIFACTS / "report-harmonic-run.png"
-    found, errors = _open_in_chromium(run / "report.html", shot, tmp_path)
+    found, errors = _open_in_chromium(harmonic_report / "report.html", shot, tmp_path)
     assert errors == []
     _check_images(found, {"curve", "density", "edo", "training", "piece", "partials"})
     assert found["tables"] >= 8
@@ -273,12 +267,9 @@ def test_run_report_in_chromium(harmonic_run: Path, tmp_path: Path) -> None:
     assert shot.stat().st_size > 50_000
 
 
-def test_scale_report_in_chromium(reference_dir: Path, tmp_path: Path) -> None:
-    path = reference_dir / "scl" / "archive" / "ptolemy.scl"
-    out = tmp_path / "out"
-    write_scale_report(out, analysis_for_scale(read_scl(path), source=str(path)))
+def test_scale_report_in_chromium(scale_report: Path, tmp_path: Path) -> None:
     shot = ARTIFACTS / "report-scale-ptolemy.png"
-    found, errors = _open_in_chromium(out / "report.html", shot, tmp_path)
+    found, errors = _open_in_chromium(scale_report / "report.html", shot, tmp_path)
     assert errors == []
     _check_images(found, {"density", "edo"})
     assert found["audio"] == []

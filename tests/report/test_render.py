@@ -16,9 +16,7 @@ import pytest
 from PIL import Image
 
 from xentune.errors import OutputExistsError
-from xentune.report.analysis import analysis_for_scale
-from xentune.report.render import write_report, write_scale_report
-from xentune.tuning.scala import read_scl
+from xentune.report.render import write_report
 
 
 class _Page(HTMLParser):
@@ -86,14 +84,6 @@ def _matches(text: str, value: object) -> bool:
     raise AssertionError(f"unexpected JSON value {value!r}")
 
 
-@pytest.fixture(scope="module")
-def harmonic_report(harmonic_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run = tmp_path_factory.mktemp("report") / "run"
-    shutil.copytree(harmonic_run, run)
-    write_report(run)
-    return run
-
-
 def test_every_table_number_comes_from_report_json(harmonic_report: Path) -> None:
     report = json.loads((harmonic_report / "report.json").read_text())
     page = _Page()
@@ -149,13 +139,14 @@ def test_markdown_has_the_same_tables_and_plot_files(harmonic_report: Path) -> N
     assert "3/2" in md and "Best equal divisions" in md
 
 
-def test_report_is_not_overwritten_without_force(harmonic_report: Path) -> None:
-    before = (harmonic_report / "report.json").read_bytes()
+def test_report_is_not_overwritten_without_force(harmonic_report: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(harmonic_report, run)
+    before = (run / "report.json").read_bytes()
     with pytest.raises(OutputExistsError, match="--force"):
-        write_report(harmonic_report)
-    assert (harmonic_report / "report.json").read_bytes() == before
-    write_report(harmonic_report, force=True)
-    assert sorted(p.name for p in (harmonic_report / "plots").iterdir()) == [
+        write_report(run)
+    assert (run / "report.json").read_bytes() == before
+    assert sorted(p.name for p in (run / "plots").iterdir()) == [
         "curve.png",
         "density.png",
         "edo.png",
@@ -163,15 +154,11 @@ def test_report_is_not_overwritten_without_force(harmonic_report: Path) -> None:
         "piece.png",
         "training.png",
     ]
-    assert not [
-        p for p in harmonic_report.iterdir() if p.name.startswith(".")
-    ]  # no temp files left
+    assert not [p for p in run.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
-def test_scale_report_says_there_is_no_run(reference_dir: Path, tmp_path: Path) -> None:
-    path = reference_dir / "scl" / "archive" / "ptolemy.scl"
-    out = tmp_path / "out"
-    write_scale_report(out, analysis_for_scale(read_scl(path), source=str(path)))
+def test_scale_report_says_there_is_no_run(scale_report: Path) -> None:
+    out = scale_report
     html_text = (out / "report.html").read_text()
     assert "No run" in html_text and "no training curve" in html_text
     assert sorted(p.name for p in (out / "plots").iterdir()) == ["density.png", "edo.png"]

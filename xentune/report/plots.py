@@ -96,7 +96,8 @@ def curve_figure(a: Analysis) -> Figure | None:
         )
     _top_ratio_axis(ax, a, x_max=float(x.max()))
     ax.set_xlim(float(x.min()), float(x.max()))
-    ax.set_ylim(bottom=0)
+    top = float(np.max(c.values))
+    ax.set_ylim(-0.08 * top, 1.05 * top)  # room below the minima for their labels
     ax.set_xlabel("interval above the lower note (cents)")
     ax.set_ylabel("roughness of the dyad (model units)")
     ax.set_title(f"Dissonance curve of {a.timbre.name if a.timbre else 'the timbre'}", fontsize=11)

@@ -152,6 +152,8 @@ def test_big_ratio_terms_are_exact() -> None:
         ("1.2.3", ["ambiguous"]),
         ("3/2/5", ["ambiguous"]),
         ("5/", ["ambiguous"]),
+        ("1.5e3", ["exponent notation"]),
+        ("1e5", ["exponent notation"]),
         ("1" * 400 + ".0", ["too large"]),
     ],
 )
@@ -328,6 +330,8 @@ def test_kbm_crlf_and_tabs() -> None:
         (("12\n! First", "-1\n! First"), 4, ["map size -1"]),
         (("\n127\n", "\n-1\n"), 8, ["last MIDI note to retune -1", "0..127"]),
         (("\n60\n", "\n60.5\n"), 10, ["'60.5'", "not a whole number"]),
+        (("12\n! First", "100000\n! First"), 4, ["map size 100000 is out of range"]),
+        (("\n5\n", "\n99999999999999999999999\n"), 24, ["too large"]),
     ],
 )
 def test_malformed_kbm_gives_one_error_with_file_and_line(

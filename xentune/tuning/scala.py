@@ -12,7 +12,13 @@ from pathlib import Path
 
 from xentune.atomic import write_text_atomic
 from xentune.errors import ConfigError, ScalaError
-from xentune.tuning.scale import KeyboardMapping, Scale, fraction_to_cents
+from xentune.tuning.scale import (
+    MAX_KBM_INT,
+    MAX_MAP_SIZE,
+    KeyboardMapping,
+    Scale,
+    fraction_to_cents,
+)
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = [
@@ -183,6 +189,12 @@ def parse_pitch(
             "ratio (e.g. 3/2), one per line, comments only after '!'"
         )
     rest = body[m.end() :]
+    if re.match(r"[eE][+-]?\d", rest):
+        raise ScalaError(
+            f"{where}: {text.strip()!r} uses exponent notation, which is not part of the Scala "
+            "format (tuning-library and Scala would read different values); write the cents "
+            "in full, e.g. 1500.0"
+        )
     if rest and rest[0] in _NUMBER_CHARS:
         raise ScalaError(
             f"{where}: {text.strip()!r} is ambiguous: {body[: m.end()]!r} is followed by "
@@ -353,7 +365,13 @@ def _kbm_int(ln: _Line, field: str, hint: str, source: str) -> int:
         raise ScalaError(
             f"{source}:{ln.number}: {field} {shown!r} is not a whole number; write {hint}"
         )
-    return int(token)
+    value = int(token)
+    if abs(value) > MAX_KBM_INT:
+        raise ScalaError(
+            f"{source}:{ln.number}: {field} {token!r} is too large (the limit is "
+            f"+-{MAX_KBM_INT}); write {hint}"
+        )
+    return value
 
 
 def parse_kbm(text: str, *, source: str = "<kbm>") -> KeyboardMapping:
@@ -405,8 +423,11 @@ def parse_kbm(text: str, *, source: str = "<kbm>") -> KeyboardMapping:
             header.append(hz)
             continue
         value = _kbm_int(ln, field, hint, source)
-        if field == "map size" and value < 0:
-            raise ScalaError(f"{source}:{ln.number}: map size {value} is negative; write {hint}")
+        if field == "map size" and not 0 <= value <= MAX_MAP_SIZE:
+            raise ScalaError(
+                f"{source}:{ln.number}: map size {value} is out of range 0..{MAX_MAP_SIZE}; "
+                f"write {hint}"
+            )
         if (
             field
             in (

@@ -24,6 +24,12 @@ __all__ = [
 #: Largest disagreement allowed between a degree's cents and ``1200 log2(ratio)`` of its ratio.
 RATIO_CENTS_TOLERANCE = 1e-6
 
+#: Largest keyboard-mapping pattern accepted (Scala's own limit is far smaller in practice).
+MAX_MAP_SIZE = 65536
+
+#: Largest magnitude of a mapping entry or formal-octave degree (C ``int``, as Scala stores it).
+MAX_KBM_INT = 2**31 - 1
+
 #: Key range tuning-library tabulates (notes -256..255); unmapped keys interpolate inside it.
 _TABLE_LOW, _TABLE_HIGH = -256, 256
 
@@ -296,9 +302,15 @@ class KeyboardMapping:
                 "(0 = the scale's size)"
             )
         object.__setattr__(self, "octave_degree", int(self.octave_degree))
-        if self.map_size < 0:
+        if not 0 <= self.map_size <= MAX_MAP_SIZE:
             raise ConfigError(
-                f"keyboard mapping map_size={self.map_size}: must be >= 0 (0 = linear mapping)"
+                f"keyboard mapping map_size={self.map_size}: must be 0..{MAX_MAP_SIZE} "
+                "(0 = linear mapping)"
+            )
+        if abs(self.octave_degree) > MAX_KBM_INT:
+            raise ConfigError(
+                f"keyboard mapping octave_degree={self.octave_degree}: must be within "
+                f"+-{MAX_KBM_INT}"
             )
         for name in ("first_note", "last_note", "middle_note", "reference_note"):
             value = getattr(self, name)
@@ -330,6 +342,10 @@ class KeyboardMapping:
                     f"keyboard mapping entry {r}={e!r}: must be a scale degree (int) or None (x)"
                 )
             entries[r] = int(e)
+            if abs(entries[r]) > MAX_KBM_INT:
+                raise ConfigError(
+                    f"keyboard mapping entry {r}={e}: a degree must be within +-{MAX_KBM_INT}"
+                )
         entries += [None] * (self.map_size - len(entries))
         object.__setattr__(self, "entries", tuple(entries))
         if self.map_size > 0:
@@ -458,7 +474,8 @@ def frequency_table(
     Returns
     -------
     ndarray of float64, shape (128,)
-        Hz of keys 0..127.
+        Hz of keys 0..127 (``inf`` or 0 for the rare pitches beyond float64's range, e.g. a
+        mapping whose formal octave spans hundreds of periods).
 
     Raises
     ------
@@ -492,7 +509,8 @@ def frequency_table(
     elif not mapped.all():
         cents = _interpolate_unmapped(cents, mapped)
     cents = cents[-_TABLE_LOW : -_TABLE_LOW + 128]  # (128,) keys 0..127
-    return mapping.reference_hz * np.exp2(cents / 1200.0)
+    with np.errstate(over="ignore", under="ignore"):  # inf / 0 Hz beyond float64's range
+        return mapping.reference_hz * np.exp2(cents / 1200.0)
 
 
 def _interpolate_unmapped(cents: np.ndarray, mapped: np.ndarray) -> np.ndarray:

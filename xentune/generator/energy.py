@@ -1,0 +1,247 @@
+"""The generator's objective: the energy of a piece (roughness, fusion, melodic and range terms)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+from torch import nn
+
+from xentune.errors import ConfigError
+from xentune.psychoacoustics.curve import dissonance_curve
+from xentune.psychoacoustics.roughness import MODELS, chord_roughness
+from xentune.timbre import Spectrum
+from xentune.units import DEFAULT_REFERENCE_HZ
+
+__all__ = ["Energy", "EnergyConfig", "dyad_curve_max"]
+
+
+@dataclass(frozen=True)
+class EnergyConfig:
+    """Weights and ranges of the energy; the defaults work for every preset timbre.
+
+    Every term is dimensionless and counted per chord (or per note, per melodic step), so the
+    temperature of training means the same whatever the number of steps. Roughness is divided by
+    ``R0``, the maximum of the timbre's dyad curve, so a weight means the same for every timbre.
+
+    Parameters
+    ----------
+    roughness_model : str
+        Roughness model (see ``xentune.psychoacoustics.roughness.MODELS``).
+    harmonicity_weight : float
+        Weight ``w_h`` of (minus) the chord's harmonicity. 0 by default: harmonicity rewards
+        harmonic-series chords, which fights the consonances of non-harmonic timbres (a stretched
+        or bell timbre has its own minima that a harmonic template does not see).
+    fusion_weight : float
+        Weight of the fusion penalty ``exp(-d^2 / (2 fusion_cents^2))`` per pair of voices ``d``
+        cents apart: voices must stay separate (unison has zero cross-roughness, the trivial
+        answer the penalty forbids).
+    fusion_cents : float
+        Width of the fusion penalty in cents (voices within a few tens of cents fuse).
+    melodic_roughness_weight : float
+        Weight of the roughness between successive notes of each voice (consonant melodic
+        steps), normalised by ``R0`` like the chord roughness.
+    step_weight : float
+        Weight of the small-step preference ``(step / step_cents)^2`` per melodic step.
+    step_cents : float
+        Scale of a melodic step in cents.
+    range_weight : float
+        Weight of the range penalty ``((distance outside the range) / 100 cents)^2`` per note.
+    range_low_cents, range_high_cents : float
+        The instrument's range in cents relative to the reference frequency.
+    anchor_register : bool
+        Judge the roughness of each chord (and melodic dyad) transposed so that its mean pitch
+        sits at the reference frequency. Raw roughness falls as pitch rises (critical bands widen
+        in Hz), so without the anchor the generator drifts up the keyboard; anchored, roughness
+        depends on intervals only and the range term alone places the register.
+    """
+
+    roughness_model: str = "sethares"
+    harmonicity_weight: float = 0.0
+    fusion_weight: float = 4.0
+    fusion_cents: float = 30.0
+    melodic_roughness_weight: float = 0.25
+    step_weight: float = 0.05
+    step_cents: float = 400.0
+    range_weight: float = 1.0
+    range_low_cents: float = -1500.0
+    range_high_cents: float = 2100.0
+    anchor_register: bool = True
+
+    def __post_init__(self) -> None:
+        if self.roughness_model not in MODELS:
+            raise ConfigError(
+                f"roughness model {self.roughness_model!r} is unknown; use one of {', '.join(MODELS)}"
+            )
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"energy {f.name}={value}: must be a finite number")
+            if f.name.endswith("_weight") and value < 0:
+                raise ConfigError(f"energy {f.name}={value}: weights must be >= 0")
+        for name in ("fusion_cents", "step_cents"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"energy {name}={getattr(self, name)}: must be > 0 cents")
+        if not self.range_high_cents - self.range_low_cents >= 100.0:
+            raise ConfigError(
+                f"energy range {self.range_low_cents}..{self.range_high_cents} cents: the range "
+                "must span at least 100 cents (range_low_cents < range_high_cents)"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; ``EnergyConfig(**d)`` reads it back."""
+        return asdict(self)
+
+
+def _pooled_roughness(
+    cents: torch.Tensor,
+    ratios: torch.Tensor,
+    amps: torch.Tensor,
+    *,
+    reference_hz: float,
+    model: str,
+    anchor: bool,
+) -> torch.Tensor:
+    """Roughness of the chord ``cents (..., V)`` with all ``V * P`` partials pooled -> ``(...)``."""
+    if anchor:
+        cents = cents - cents.mean(-1, keepdim=True)  # (..., V) relative to the chord's mean
+    f0_hz = reference_hz * torch.exp2(cents / 1200.0)  # (..., V) Hz
+    return chord_roughness(f0_hz, ratios, amps, model=model)  # (...)
+
+
+def dyad_curve_max(
+    spectrum: Spectrum,
+    *,
+    reference_hz: float = DEFAULT_REFERENCE_HZ,
+    model: str = "sethares",
+    ratio_range: tuple[float, float] = (1.0, 2.3),
+) -> float:
+    """``R0``: the maximum of the timbre's dyad curve (notes ``f0`` and ``r f0``, ``r`` in ``ratio_range``).
+
+    The curve is `xentune.psychoacoustics.curve.dissonance_curve` (float64, a point every half
+    cent) with the lower note at ``reference_hz``. Dividing roughness by ``R0`` makes the energy
+    weights mean the same for every timbre.
+    """
+    curve = dissonance_curve(spectrum, f0_hz=reference_hz, ratio_range=ratio_range, model=model)
+    return float(curve.values.max())
+
+
+class Energy(nn.Module):
+    """Energy ``E(x)`` of pieces ``x (..., V, T)`` in cents: low for consonant, well-formed music.
+
+    ``E = sum_t R(chord_t) / R0 + w_f fusion + w_mr melodic roughness + w_s steps + w_r range
+    - w_h sum_t H(chord_t)``; see `EnergyConfig` for every term. Differentiable in the pitches.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        The timbre every voice plays.
+    config : EnergyConfig
+        Weights and ranges.
+    reference_hz : float
+        Frequency of 0 cents (and the register at which anchored roughness is judged).
+    """
+
+    def __init__(
+        self,
+        spectrum: Spectrum,
+        config: EnergyConfig | None = None,
+        *,
+        reference_hz: float = DEFAULT_REFERENCE_HZ,
+    ) -> None:
+        super().__init__()
+        self.spectrum = spectrum
+        self.config = config if config is not None else EnergyConfig()
+        if not (math.isfinite(reference_hz) and reference_hz > 0):
+            raise ConfigError(
+                f"reference_hz={reference_hz}: must be a finite frequency > 0 Hz (e.g. 261.6256)"
+            )
+        self.reference_hz = float(reference_hz)
+        ratios, amps = spectrum.tensors(dtype=torch.float32)
+        self.register_buffer("ratios", ratios)  # (P,)
+        self.register_buffer("amps", amps)  # (P,)
+        #: R0, the maximum of the timbre's dyad curve at the reference frequency.
+        self.r0 = dyad_curve_max(
+            spectrum, reference_hz=self.reference_hz, model=self.config.roughness_model
+        )
+
+    def _roughness(self, chords: torch.Tensor) -> torch.Tensor:
+        """Normalised pooled roughness of chords ``(..., V)`` -> ``(...)``."""
+        r = _pooled_roughness(
+            chords,
+            self.ratios.to(chords.dtype),
+            self.amps.to(chords.dtype),
+            reference_hz=self.reference_hz,
+            model=self.config.roughness_model,
+            anchor=self.config.anchor_register,
+        )
+        return r / self.r0
+
+    def terms(self, cents: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each term of the energy, unweighted, summed over the piece.
+
+        Parameters
+        ----------
+        cents : Tensor, shape (..., V, T)
+            Pitches of V voices over T steps, in cents relative to ``reference_hz``.
+
+        Returns
+        -------
+        dict of str to Tensor, each of shape (...)
+            ``roughness`` (sum over steps of R / R0), ``fusion``, ``melodic_roughness``,
+            ``step``, ``range`` and, when its weight is not 0, ``harmonicity``.
+        """
+        if cents.dim() < 2:
+            raise ValueError(f"cents must have shape (..., V, T), got {tuple(cents.shape)}")
+        cfg = self.config
+        chords = cents.transpose(-1, -2)  # (..., T, V)
+        out: dict[str, torch.Tensor] = {"roughness": self._roughness(chords).sum(-1)}
+
+        n_voices = chords.shape[-1]
+        i, j = torch.triu_indices(n_voices, n_voices, offset=1, device=cents.device)
+        gaps = chords[..., i] - chords[..., j]  # (..., T, pairs) cents
+        out["fusion"] = torch.exp(-0.5 * (gaps / cfg.fusion_cents).square()).sum((-1, -2))
+
+        steps = cents[..., 1:] - cents[..., :-1]  # (..., V, T-1) cents
+        dyads = torch.stack([cents[..., :-1], cents[..., 1:]], dim=-1)  # (..., V, T-1, 2)
+        out["melodic_roughness"] = self._roughness(dyads).sum((-1, -2))
+        out["step"] = (steps / cfg.step_cents).square().sum((-1, -2))
+
+        below = torch.relu(cfg.range_low_cents - cents) / 100.0  # (..., V, T) hundreds of cents
+        above = torch.relu(cents - cfg.range_high_cents) / 100.0
+        out["range"] = (below.square() + above.square()).sum((-1, -2))
+
+        if cfg.harmonicity_weight != 0.0:
+            out["harmonicity"] = self._harmonicity(chords).sum(-1)
+        return out
+
+    def _harmonicity(self, chords: torch.Tensor) -> torch.Tensor:
+        from xentune.psychoacoustics.harmonicity import chord_harmonicity
+
+        if self.config.anchor_register:
+            chords = chords - chords.mean(-1, keepdim=True)
+        f0_hz = self.reference_hz * torch.exp2(chords / 1200.0)  # (..., T, V) Hz
+        return chord_harmonicity(f0_hz, self.ratios.to(chords.dtype), self.amps.to(chords.dtype))
+
+    def weighted_terms(self, cents: torch.Tensor) -> dict[str, torch.Tensor]:
+        """`terms` multiplied by their weights (the harmonicity term enters with a minus sign)."""
+        cfg = self.config
+        weights = {
+            "roughness": 1.0,
+            "fusion": cfg.fusion_weight,
+            "melodic_roughness": cfg.melodic_roughness_weight,
+            "step": cfg.step_weight,
+            "range": cfg.range_weight,
+            "harmonicity": -cfg.harmonicity_weight,
+        }
+        return {name: weights[name] * value for name, value in self.terms(cents).items()}
+
+    def forward(self, cents: torch.Tensor) -> torch.Tensor:
+        """Total energy of pieces ``cents (..., V, T)`` -> ``(...)`` (dimensionless)."""
+        total: torch.Tensor | None = None
+        for value in self.weighted_terms(cents).values():
+            total = value if total is None else total + value
+        assert total is not None
+        return total

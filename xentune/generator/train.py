@@ -1,0 +1,430 @@
+"""Training the generator from nothing but the energy: reverse KL to ``exp(-E / T)``, seeded and resumable."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from xentune.atomic import atomic_file
+from xentune.errors import CheckpointError, ConfigError
+from xentune.generator.energy import Energy, EnergyConfig
+from xentune.generator.model import FlowConfig, PieceFlow
+from xentune.progress import progress_bar
+from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
+from xentune.units import DEFAULT_REFERENCE_HZ
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "TrainConfig",
+    "TrainResult",
+    "Trained",
+    "load_trained",
+    "temperature_at",
+    "train",
+]
+
+#: ``format`` field of a checkpoint / model file.
+CHECKPOINT_FORMAT = "xentune-model"
+_CHECKPOINT_VERSION = 1
+#: Most pitches a piece may have (voices * steps): the flow's conditioner grows with its square.
+MAX_PITCHES = 512
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run (and so its result, given the device).
+
+    Parameters
+    ----------
+    timbre : str
+        Timbre SPEC (see `xentune.timbre.parse_timbre`).
+    voices, steps : int
+        Voices per chord and chords per piece.
+    train_steps : int
+        Optimiser steps.
+    temperature : float
+        Final temperature ``T`` of the target ``p(x) ~ exp(-E(x) / T)`` (energy units: ``R0`` per
+        chord). Low: a crisp interval system; high: anything goes.
+    batch_size : int
+        Pieces sampled per step (the Monte-Carlo batch of ``E_q[E] / T - H(q)``).
+    lr : float
+        Adam learning rate.
+    seed : int
+        Seeds the initial weights and the training noise.
+    checkpoint_every : int
+        Steps between checkpoints (when a checkpoint path is given).
+    reference_hz : float
+        Frequency of 0 cents.
+    energy : EnergyConfig
+        Weights and ranges of the objective.
+    anneal_factor : float
+        Training starts at ``anneal_factor * temperature`` and cools geometrically to
+        ``temperature`` over the first ``anneal_fraction`` of the steps. Reverse KL seeks modes:
+        starting hot keeps the flow spread over every basin while they form, so that cooling
+        sharpens all of them instead of collapsing onto the single deepest one.
+    anneal_fraction : float
+        Fraction of ``train_steps`` spent cooling (0: no annealing).
+    grad_clip : float
+        Maximum gradient norm.
+    n_bins, hidden, n_layers : int
+        Flow size (see `FlowConfig`).
+    gap_max_cents : float
+        Largest interval between adjacent voices the flow can make.
+    """
+
+    timbre: str = "harmonic"
+    voices: int = 4
+    steps: int = 8
+    train_steps: int = 400
+    temperature: float = 0.1
+    batch_size: int = 256
+    lr: float = 2e-3
+    seed: int = 0
+    checkpoint_every: int = 50
+    reference_hz: float = DEFAULT_REFERENCE_HZ
+    energy: EnergyConfig = field(default_factory=EnergyConfig)
+    anneal_factor: float = 10.0
+    anneal_fraction: float = 0.5
+    grad_clip: float = 1.0
+    n_bins: int = 32
+    hidden: int = 256
+    n_layers: int = 2
+    gap_max_cents: float = 1500.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.timbre, str) or not self.timbre:
+            raise ConfigError(
+                f"timbre={self.timbre!r}: give a timbre SPEC such as harmonic or stretched:octave=2.1"
+            )
+        for name, lo in (
+            ("voices", 1),
+            ("steps", 1),
+            ("train_steps", 1),
+            ("batch_size", 2),
+            ("seed", 0),
+            ("checkpoint_every", 1),
+            ("n_bins", 2),
+            ("hidden", 2),
+            ("n_layers", 1),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+                raise ConfigError(f"{name}={value!r}: must be an integer >= {lo}")
+        if self.voices * self.steps > MAX_PITCHES:
+            raise ConfigError(
+                f"voices * steps = {self.voices * self.steps}: at most {MAX_PITCHES} pitches per piece; "
+                "use fewer voices or steps"
+            )
+        for name in (
+            "temperature",
+            "lr",
+            "reference_hz",
+            "anneal_factor",
+            "grad_clip",
+            "gap_max_cents",
+        ):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ConfigError(f"{name}={value!r}: must be a finite number > 0")
+        if self.anneal_factor < 1:
+            raise ConfigError(
+                f"anneal_factor={self.anneal_factor}: must be >= 1 (1 = no annealing)"
+            )
+        if not 0 <= self.anneal_fraction <= 1:
+            raise ConfigError(f"anneal_fraction={self.anneal_fraction}: must be in [0, 1]")
+        if not isinstance(self.energy, EnergyConfig):
+            raise ConfigError(f"energy={self.energy!r}: must be an EnergyConfig")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``energy`` nested); `from_dict` reads it back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Inverse of `to_dict`; unknown keys raise `ConfigError`."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(
+                f"unknown training settings {sorted(unknown)}; known: {sorted(known)}"
+            )
+        values = dict(data)
+        if isinstance(values.get("energy"), dict):
+            values["energy"] = EnergyConfig(**values["energy"])
+        return cls(**values)
+
+    def flow_config(self) -> FlowConfig:
+        """The generator's shape: the bass spans the range less an octave, gaps 0..gap_max_cents."""
+        lo, hi = self.energy.range_low_cents, self.energy.range_high_cents
+        return FlowConfig(
+            voices=self.voices,
+            steps=self.steps,
+            bass_low_cents=lo,
+            bass_high_cents=max(lo + 100.0, hi - 1200.0),
+            gap_max_cents=self.gap_max_cents,
+            n_bins=self.n_bins,
+            hidden=self.hidden,
+            n_layers=self.n_layers,
+        )
+
+
+@dataclass
+class TrainResult:
+    """A trained generator, its energy, the per-step history and the wall time of the run."""
+
+    model: PieceFlow
+    energy: Energy
+    history: dict[str, list[float]]
+    seconds: float
+
+
+@dataclass
+class Trained:
+    """A generator loaded from a model file."""
+
+    model: PieceFlow
+    energy: Energy
+    config: TrainConfig
+    spectrum: Spectrum
+    step: int
+    history: dict[str, list[float]]
+
+
+def temperature_at(config: TrainConfig, step: int) -> float:
+    """Temperature used at optimiser step ``step`` (0-based): geometric cooling, then constant."""
+    n_cool = int(round(config.anneal_fraction * config.train_steps))
+    if n_cool == 0 or step >= n_cool:
+        return config.temperature
+    return config.temperature * config.anneal_factor ** (1.0 - step / n_cool)
+
+
+def _build(
+    config: TrainConfig, spectrum: Spectrum, device: torch.device
+) -> tuple[PieceFlow, Energy]:
+    # Initial weights from the seed alone, on the CPU, without touching the global RNG.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        model = PieceFlow(config.flow_config())
+    energy = Energy(spectrum, config.energy, reference_hz=config.reference_hz)
+    return model.to(device), energy.to(device)
+
+
+def _save(
+    path: Path,
+    *,
+    config: TrainConfig,
+    spectrum: Spectrum,
+    step: int,
+    model: PieceFlow,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    history: dict[str, list[float]],
+) -> None:
+    state = {
+        "format": CHECKPOINT_FORMAT,
+        "version": _CHECKPOINT_VERSION,
+        "config": config.to_dict(),
+        "spectrum": spectrum.to_dict(),
+        "step": step,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "rng": generator.get_state(),
+        "history": history,
+    }
+    with atomic_file(path, force=True) as tmp:
+        torch.save(state, tmp)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise CheckpointError(
+            f"{path}: no checkpoint there; train first (xentune train --out {path})"
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for a corrupt or foreign file
+        raise CheckpointError(
+            f"{path}: not a readable xentune model file ({type(e).__name__}); retrain it"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path}: not a xentune model file (no format {CHECKPOINT_FORMAT!r})")
+    if state.get("version") != _CHECKPOINT_VERSION:
+        raise CheckpointError(
+            f"{path}: model file version {state.get('version')!r}; this xentune reads version {_CHECKPOINT_VERSION}"
+        )
+    missing = [
+        k
+        for k in ("config", "spectrum", "step", "model", "optimizer", "rng", "history")
+        if k not in state
+    ]
+    if missing:
+        raise CheckpointError(
+            f"{path}: model file lacks {', '.join(missing)}; it is damaged, retrain it"
+        )
+    return state
+
+
+def _config_differences(saved: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    diffs = []
+    for key in sorted(set(saved) | set(wanted)):
+        if saved.get(key) != wanted.get(key):
+            diffs.append(f"{key} {saved.get(key)!r} (checkpoint) vs {wanted.get(key)!r}")
+    return diffs
+
+
+def load_trained(path: str | os.PathLike[str], *, device: torch.device | str = "cpu") -> Trained:
+    """Load a model file written by `train` (final or a checkpoint) onto ``device``.
+
+    Raises
+    ------
+    CheckpointError
+        Missing, foreign, damaged or inconsistent file.
+    """
+    p = Path(path)
+    state = _load(p)
+    try:
+        config = TrainConfig.from_dict(state["config"])
+        spectrum = spectrum_from_dict(state["spectrum"], where=str(p))
+    except (ConfigError, TypeError, ValueError) as e:
+        raise CheckpointError(
+            f"{p}: its training configuration cannot be read ({e}); retrain it"
+        ) from None
+    device = torch.device(device)
+    model, energy = _build(config, spectrum, device)
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError:
+        raise CheckpointError(
+            f"{p}: the weights do not match the configuration; the file is damaged, retrain it"
+        ) from None
+    return Trained(model.eval(), energy, config, spectrum, int(state["step"]), state["history"])
+
+
+def train(
+    config: TrainConfig,
+    *,
+    device: torch.device | str = "cpu",
+    checkpoint_path: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    quiet: bool = False,
+    spectrum: Spectrum | None = None,
+) -> TrainResult:
+    """Train a generator by minimising ``E_q[E(x)] / T - H(q)`` (reverse KL to ``exp(-E / T)``).
+
+    Parameters
+    ----------
+    config : TrainConfig
+    device : torch.device or str
+        Where to train. Same config and device: the same result, bit for bit.
+    checkpoint_path : path-like, optional
+        Write model + optimizer + step + config + RNG + history here (atomically) every
+        ``config.checkpoint_every`` steps and at the end; the final file is the model file.
+    resume : bool
+        Continue from ``checkpoint_path``: the result equals that of an uninterrupted run.
+    quiet : bool
+        No progress bar.
+    spectrum : Spectrum, optional
+        The parsed timbre (parsed from ``config.timbre`` when omitted).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    CheckpointError
+        ``resume`` without a checkpoint, or a checkpoint from another configuration.
+    """
+    start_time = time.perf_counter()
+    device = torch.device(device)
+    if spectrum is None:
+        spectrum = parse_timbre(config.timbre)
+    ckpt = Path(checkpoint_path) if checkpoint_path is not None else None
+    if resume and ckpt is None:
+        raise CheckpointError(
+            "resume needs a checkpoint path (the model file of the interrupted run)"
+        )
+
+    model, energy = _build(config, spectrum, device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    generator = torch.Generator(device=device)
+    generator.manual_seed(config.seed)
+    history: dict[str, list[float]] = {
+        "step": [],
+        "energy": [],
+        "entropy": [],
+        "loss": [],
+        "temperature": [],
+    }
+    first_step = 0
+
+    if resume:
+        assert ckpt is not None
+        state = _load(ckpt)
+        diffs = _config_differences(state["config"], config.to_dict())
+        if state["spectrum"] != spectrum.to_dict():
+            diffs.append("spectrum (the timbre's partials differ)")
+        if diffs:
+            raise CheckpointError(
+                f"{ckpt}: checkpoint from another configuration ({'; '.join(diffs)}); "
+                "resume with the same settings, or start afresh with --force"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["rng"])
+        history = {k: list(v) for k, v in state["history"].items()}
+        first_step = int(state["step"])
+
+    def save(step: int) -> None:
+        if ckpt is not None:
+            _save(
+                ckpt,
+                config=config,
+                spectrum=spectrum,
+                step=step,
+                model=model,
+                optimizer=optimizer,
+                generator=generator,
+                history=history,
+            )
+
+    model.train()
+    with progress_bar(config.train_steps, "training", quiet=quiet) as bar:
+        bar.advance(first_step)
+        for step in range(first_step, config.train_steps):
+            temperature = temperature_at(config, step)
+            cents, log_q = model.sample(config.batch_size, generator=generator)  # (B, V, T), (B,)
+            e = energy(cents)  # (B,)
+            mean_energy = e.mean()
+            entropy = -log_q.mean()  # nats, pitches in cents
+            loss = mean_energy / temperature - entropy
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+
+            history["step"].append(step + 1)
+            history["energy"].append(float(mean_energy.detach()))
+            history["entropy"].append(float(entropy.detach()))
+            history["loss"].append(float(loss.detach()))
+            history["temperature"].append(temperature)
+            bar.advance(
+                1,
+                info=f"E={history['energy'][-1]:.3f} H={history['entropy'][-1]:.1f} T={temperature:.3g}",
+            )
+            if (step + 1) % config.checkpoint_every == 0 and step + 1 < config.train_steps:
+                save(step + 1)
+    save(config.train_steps)
+    model.eval()
+    return TrainResult(model, energy, history, time.perf_counter() - start_time)

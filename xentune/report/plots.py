@@ -210,7 +210,7 @@ def edo_figure(a: Analysis) -> Figure:
         )
     ax.plot([], [], "o", color=_EDO_COLOR, label=f"best {len(a.edo.best)}")
     ax.set_xlabel(f"n (equal divisions of the {a.period.cents:.1f}-cent period)")
-    ax.set_ylabel("RMS error / step size")
+    ax.set_ylabel("relative error (RMS error / step size)")
     ax.set_ylim(bottom=-0.04, top=max(0.55, float(rel.max()) * 1.05) if rel.size else 0.55)
     ax.set_xlim(a.edo.n_min - 1, a.edo.n_max + 1)
     ax.set_title("How well equal divisions fit the degrees (lower is better)", fontsize=11)
@@ -239,7 +239,7 @@ def training_figure(a: Analysis) -> Figure | None:
         axes[1].set_ylabel("entropy (nats)")
         axes[1].legend(loc="upper right", fontsize=8)
         axes[1].grid(alpha=0.2)
-    axes[-1].set_xlabel("training step")
+    axes[-1].set_xlabel("training step (optimizer updates)")
     return fig
 
 
@@ -313,7 +313,7 @@ def partials_figure(a: Analysis) -> Figure | None:
         )
     ax.set_xlim(0, float(r.max()) + 0.7)
     ax.set_ylim(0, float(amp.max()) * 1.25)
-    ax.set_xlabel("frequency ratio to the fundamental")
+    ax.set_xlabel("partial frequency (ratio to the fundamental)")
     ax.set_ylabel("amplitude (linear)")
     ax.set_title(f"Partials of {t.name}", fontsize=11)
     ax.legend(loc="upper right", fontsize=8)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import NamedTuple
 
 from xentune.atomic import write_text_atomic
 from xentune.errors import ConfigError, ScalaError
@@ -45,6 +46,8 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _CENTS = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)")
 _RATIO = re.compile(r"([+-]?)(\d+)(?:[ \t]*/[ \t]*([+-]?)(\d+))?")
 
+_EXPONENT = re.compile(r"[eE][+-]?\d")
+
 #: Characters that may not follow a pitch value directly (they would make it ambiguous).
 _NUMBER_CHARS = frozenset("0123456789./+-")
 
@@ -72,8 +75,7 @@ _KBM_COMMENTS = (
 )
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     number: int  # 1-based line number in the file
     text: str
 
@@ -189,7 +191,7 @@ def parse_pitch(
             "ratio (e.g. 3/2), one per line, comments only after '!'"
         )
     rest = body[m.end() :]
-    if re.match(r"[eE][+-]?\d", rest):
+    if _EXPONENT.match(rest):
         raise ScalaError(
             f"{where}: {text.strip()!r} uses exponent notation, which is not part of the Scala "
             "format (tuning-library and Scala would read different values); write the cents "
@@ -253,8 +255,9 @@ def parse_scl(text: str, *, source: str = "<scl>") -> Scale:
     ScalaError
         One error naming ``source``, the line, what is wrong and how to fix it.
     """
-    lines = [ln for ln in _lines(text) if not ln.text.startswith("!")]
-    end = _last_line_number(_lines(text))
+    all_lines = _lines(text)
+    end = _last_line_number(all_lines)
+    lines = [ln for ln in all_lines if not ln.text.startswith("!")]
     if not lines:
         raise ScalaError(
             f"{source}:{end}: no description line; a .scl file needs a description line "

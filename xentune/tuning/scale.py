@@ -51,10 +51,10 @@ def fraction_to_cents(ratio: Fraction) -> float:
     float
         Cents; 3/2 -> 701.955..., 1/2 -> -1200.
     """
-    if ratio <= 0:
+    if ratio.numerator <= 0:  # a Fraction's denominator is always > 0
         raise ConfigError(f"ratio {ratio}: a pitch ratio must be > 0 (e.g. 3/2)")
     try:
-        value = float(ratio)
+        value = ratio.numerator / ratio.denominator  # int / int is correctly rounded
     except OverflowError:
         value = math.inf
     if value == 0.0 or math.isinf(value):
@@ -128,7 +128,7 @@ class Scale:
         for k, (c, r) in enumerate(zip(degrees, ratios, strict=True), start=1):
             if r is None:
                 continue
-            if not isinstance(r, Fraction) or r <= 0:
+            if not isinstance(r, Fraction) or r.numerator <= 0:
                 raise ConfigError(f"scale degree {k}: ratio {r!r} must be a Fraction > 0 or None")
             expected = fraction_to_cents(r)
             if abs(expected - c) > RATIO_CENTS_TOLERANCE + 1e-12 * abs(expected):

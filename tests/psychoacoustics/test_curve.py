@@ -11,6 +11,7 @@ import torch
 from xentune.errors import ConfigError
 from xentune.psychoacoustics.curve import (
     CurveMinimum,
+    _golden_section,
     _grid_minima,
     curve_minima,
     dissonance_curve,
@@ -213,3 +214,19 @@ def test_dyad_roughness_is_differentiable() -> None:
     ratios, amps = parse_timbre("harmonic:partials=4").tensors(dtype=torch.float64)
     cents = torch.tensor([100.0, 650.0], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda c: dyad_roughness(c, ratios, amps), (cents,))
+
+
+def test_golden_section_on_cusps_and_parabolas() -> None:
+    calls = []
+
+    def f(x: np.ndarray) -> np.ndarray:
+        calls.append(len(x))
+        return np.where(np.arange(len(x)) % 2 == 0, np.abs(x - 0.3137), (x - 0.77) ** 2)
+
+    x, fx = _golden_section(
+        f, np.array([0.0, 0.0, -1.0, 0.5]), np.array([1.0, 1.0, 0.9, 1.0]), xatol=1e-6
+    )
+    np.testing.assert_allclose(x, [0.3137, 0.77, 0.3137, 0.77], atol=1e-6)
+    np.testing.assert_allclose(fx, f(x), rtol=0)
+    assert all(n == 4 for n in calls)  # every bracket advances in the same batched call
+    assert len(calls) < 40

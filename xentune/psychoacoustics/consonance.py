@@ -18,8 +18,7 @@ from xentune.atomic import atomic_file, check_output_path
 from xentune.errors import ConfigError
 from xentune.progress import progress_bar
 from xentune.psychoacoustics.harmonicity import chord_harmonicity
-from xentune.psychoacoustics.pool import chord_partials
-from xentune.psychoacoustics.roughness import roughness
+from xentune.psychoacoustics.roughness import chord_roughness
 from xentune.timbre import Spectrum
 
 __all__ = [
@@ -80,8 +79,7 @@ def _score_dense(
     """One model on chords that all have the same number of voices: ``(n, V) -> (n,)``."""
     if model in _HARMONICITY_KINDS:
         return chord_harmonicity(f0_hz, ratios, amps, kind=_HARMONICITY_KINDS[model])
-    freqs, pooled = chord_partials(f0_hz, ratios, amps)  # (n, V*P)
-    return roughness(freqs, pooled, model=model)
+    return chord_roughness(f0_hz, ratios, amps, model=model)
 
 
 def score_chords(

@@ -7,20 +7,18 @@ import io
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from scipy.optimize import minimize_scalar
 from scipy.signal import peak_prominences
 
 from xentune.atomic import atomic_file, check_output_path
 from xentune.errors import ConfigError
-from xentune.psychoacoustics.pool import chord_partials
-from xentune.psychoacoustics.roughness import MODELS, roughness
+from xentune.psychoacoustics.roughness import MODELS, chord_roughness
 from xentune.timbre import Spectrum
 from xentune.units import DEFAULT_REFERENCE_HZ
 
@@ -155,8 +153,7 @@ def dyad_roughness(
     """
     upper = f0_hz * torch.exp2(cents / 1200.0)  # (...) Hz
     f0 = torch.stack([torch.full_like(upper, f0_hz), upper], dim=-1)  # (..., 2) Hz
-    freqs, pooled = chord_partials(f0, ratios, amps)  # (..., 2P)
-    return roughness(freqs, pooled, model=model)
+    return chord_roughness(f0, ratios, amps, model=model)  # all 2P partials pooled
 
 
 def dissonance_curve(
@@ -235,18 +232,53 @@ def _grid_minima(values: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+def _golden_section(
+    f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, *, xatol: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise ``f`` on every bracket ``[lo_i, hi_i]`` at once by golden-section search.
+
+    ``f`` maps an array of points to their values (one batched call per iteration). Each
+    iteration shrinks every bracket by 0.618, keeping the minimum of a unimodal function
+    (cusps included) inside it, until all are narrower than ``xatol``.
+
+    Returns
+    -------
+    x, fx : np.ndarray, shape (M,)
+        The best point found in each bracket and its value.
+    """
+    inv_phi = (math.sqrt(5.0) - 1.0) / 2.0  # 0.618
+    a, b = lo.astype(np.float64), hi.astype(np.float64)
+    c, d = b - inv_phi * (b - a), a + inv_phi * (b - a)
+    fc, fd = f(c), f(d)
+    while float(np.max(b - a)) > xatol:
+        left = fc < fd  # the minimum lies in [a, d]
+        a, b = np.where(left, a, c), np.where(left, d, b)
+        c_new = np.where(left, b - inv_phi * (b - a), d)
+        d_new = np.where(left, c, a + inv_phi * (b - a))
+        f_new = f(np.where(left, c_new, d_new))
+        fc, fd = np.where(left, f_new, fd), np.where(left, fc, f_new)
+        c, d = c_new, d_new
+    mid = 0.5 * (a + b)
+    candidates = np.stack([mid, c, d])  # (3, M)
+    values = np.stack([f(mid), fc, fd])  # (3, M)
+    best = np.argmin(values, axis=0)  # (M,)
+    cols = np.arange(len(mid))
+    return candidates[best, cols], values[best, cols]
+
+
 def minima_of_curve(
     curve: DissonanceCurve, spectrum: Spectrum, *, min_relative_depth: float = MIN_RELATIVE_DEPTH
 ) -> list[CurveMinimum]:
     """Local minima of ``curve``, each refined on the continuous curve of ``spectrum``.
 
-    Each grid minimum brackets the true one between its two neighbours; Brent's bounded method
-    (golden section + parabolic steps, scipy ``minimize_scalar``) then finds it to
-    ``REFINE_XATOL_CENTS`` (0.001 cent), which also handles the cusp-shaped minima at coinciding
-    partials. A flat stretch of exactly equal values (a model that is 0 there) is reported at its
-    middle, unrefined. Dips shallower than ``min_relative_depth`` times the curve's span
-    (max - min) are dropped: the default ``MIN_RELATIVE_DEPTH`` (1e-9) only removes round-off;
-    the CLI hides dips under 0.1 % unless asked.
+    Each grid minimum brackets the true one between its two grid neighbours; a golden-section
+    search on the continuous dyad roughness (all minima at once, `_golden_section`) then narrows
+    every bracket to ``REFINE_XATOL_CENTS`` (0.001 cent). Golden section needs no derivative, so
+    it also handles the cusp-shaped minima where partials coincide. A flat stretch of exactly
+    equal values (a model that is 0 there) is reported at its middle, unrefined. Dips shallower
+    than ``min_relative_depth`` times the curve's span (max - min) are dropped: the default
+    ``MIN_RELATIVE_DEPTH`` (1e-9) only removes round-off; the CLI hides dips under 0.1 % unless
+    asked.
 
     Parameters
     ----------
@@ -262,48 +294,46 @@ def minima_of_curve(
     list[CurveMinimum]
         Sorted by cents; the ends of the range (the unison at 1/1) are never listed.
     """
-    ratios, amps = spectrum.tensors(dtype=torch.float64)
-
-    def f(c: float) -> float:
-        with torch.no_grad():
-            value = dyad_roughness(
-                torch.tensor(c, dtype=torch.float64),
-                ratios,
-                amps,
-                f0_hz=curve.f0_hz,
-                model=curve.model,
-            )
-        return float(value)
-
     if not (math.isfinite(min_relative_depth) and min_relative_depth >= 0):
         raise ConfigError(
             f"minimum depth {min_relative_depth!r} must be a number >= 0 (e.g. 0.001)"
         )
+    ratios, amps = spectrum.tensors(dtype=torch.float64)
+
+    def f(cents: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            values = dyad_roughness(
+                torch.from_numpy(cents), ratios, amps, f0_hz=curve.f0_hz, model=curve.model
+            )  # (M,)
+        return values.numpy()
+
     values = curve.values
-    threshold = min_relative_depth * float(np.max(values) - np.min(values))
-    out: list[CurveMinimum] = []
-    for first, last in _grid_minima(values):
-        mid = (first + last) // 2
-        grid_value = float(values[mid])
-        depth = float(peak_prominences(-values, [mid])[0][0])
-        cents = float(curve.cents[mid])
-        value = grid_value
-        if first == last:
-            res = minimize_scalar(
-                f,
-                bounds=(float(curve.cents[mid - 1]), float(curve.cents[mid + 1])),
-                method="bounded",
-                options={"xatol": REFINE_XATOL_CENTS},
-            )
-            if float(res.fun) <= grid_value:
-                cents, value = float(res.x), float(res.fun)
-        depth += grid_value - value
-        if depth <= threshold:
-            continue
-        out.append(
-            CurveMinimum(cents=cents, ratio=2.0 ** (cents / 1200.0), value=value, depth=depth)
+    runs = _grid_minima(values)
+    mids = np.array([(first + last) // 2 for first, last in runs], dtype=np.int64)  # (M,)
+    cents = curve.cents[mids].astype(np.float64)  # (M,)
+    refined_values = values[mids].astype(np.float64)  # (M,)
+    single = np.array([first == last for first, last in runs], dtype=bool)  # (M,) refinable
+    if single.any():
+        x, fx = _golden_section(
+            f,
+            curve.cents[mids[single] - 1],
+            curve.cents[mids[single] + 1],
+            xatol=REFINE_XATOL_CENTS,
         )
-    return out
+        better = fx <= refined_values[single]
+        cents[single] = np.where(better, x, cents[single])
+        refined_values[single] = np.where(better, fx, refined_values[single])
+    depths = (
+        peak_prominences(-values, mids)[0] + (values[mids] - refined_values) if len(mids) else mids
+    )
+    threshold = min_relative_depth * float(np.max(values) - np.min(values))
+    return [
+        CurveMinimum(
+            cents=float(c), ratio=2.0 ** (float(c) / 1200.0), value=float(v), depth=float(dep)
+        )
+        for c, v, dep in zip(cents, refined_values, depths, strict=True)
+        if dep > threshold
+    ]
 
 
 def curve_minima(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,6 +24,10 @@ __all__ = [
 
 #: Largest disagreement allowed between a degree's cents and ``1200 log2(ratio)`` of its ratio.
 RATIO_CENTS_TOLERANCE = 1e-6
+
+#: Characters a description cannot hold: line breaks, and the control bytes that mark a file as
+#: binary for the reader (tab, vertical tab, form feed and DOS end-of-file ^Z are fine).
+_NOT_IN_DESCRIPTION = re.compile(r"[\x00-\x08\n\r\x0e-\x19\x1b-\x1f]")
 
 #: Largest keyboard-mapping pattern accepted (Scala's own limit is far smaller in practice).
 MAX_MAP_SIZE = 65536
@@ -138,7 +143,7 @@ class Scale:
                 )
         if not isinstance(self.description, str):
             raise ConfigError(f"scale description {self.description!r} must be a string")
-        bad = [ch for ch in self.description if ch < " " and ch != "\t"]
+        bad = _NOT_IN_DESCRIPTION.findall(self.description)
         if bad:
             raise ConfigError(
                 f"scale description {self.description!r} contains {bad[0]!r}; a .scl description "

@@ -85,6 +85,7 @@ def make_run(
                 "energy": energy.tolist(),
                 "entropy": entropy.tolist(),
                 "loss": (energy / 0.05 - entropy).tolist(),
+                "temperature": np.maximum(0.05, 0.2 - 0.002 * steps).tolist(),
             }
         )
     )

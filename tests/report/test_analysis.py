@@ -112,6 +112,7 @@ def test_training_and_pieces_summary(harmonic_run: Path, harmonic: Analysis) -> 
     assert t.final_energy == hist["energy"][-1] and t.initial_energy == hist["energy"][0]
     assert t.min_energy == min(hist["energy"])
     assert t.final_entropy == hist["entropy"][-1]
+    assert t.temperature == tuple(hist["temperature"])
     assert t.elapsed_s == 12.5
     assert len(harmonic.pieces) == 12
     assert harmonic.pieces[0].audio == "piece-01.wav"

@@ -225,6 +225,7 @@ class Training:
     step: tuple[int, ...]
     energy: tuple[float, ...]
     entropy: tuple[float, ...]  # empty when the history has none
+    temperature: tuple[float, ...]  # empty when the history has none (constant T)
 
 
 @dataclass(frozen=True)
@@ -1030,12 +1031,17 @@ def _training(path: Path, elapsed_s: float | None) -> Training:
     steps = np.asarray(data.get("step") or list(range(1, energy.size + 1)), dtype=float)
     entropy = np.asarray(data.get("entropy") or [], dtype=float)
     loss = np.asarray(data.get("loss") or [], dtype=float)
-    if steps.size != energy.size or entropy.size not in (0, energy.size):
+    temperature = np.asarray(data.get("temperature") or [], dtype=float)
+    if (
+        steps.size != energy.size
+        or entropy.size not in (0, energy.size)
+        or temperature.size not in (0, energy.size)
+    ):
         raise ConfigError(
             f"{path}: 'step' ({steps.size}), 'energy' ({energy.size}) and 'entropy' ({entropy.size}) "
             "must have the same length"
         )
-    if not (np.isfinite(energy).all() and np.isfinite(entropy).all() and np.isfinite(steps).all()):
+    if not all(np.isfinite(x).all() for x in (energy, entropy, steps, temperature)):
         raise ConfigError(
             f"{path}: the training history holds NaN or infinite values (a diverged run?)"
         )
@@ -1051,6 +1057,7 @@ def _training(path: Path, elapsed_s: float | None) -> Training:
         step=tuple(int(s) for s in steps[keep]),
         energy=tuple(float(e) for e in energy[keep]),
         entropy=tuple(float(e) for e in entropy[keep]) if entropy.size else (),
+        temperature=tuple(float(t) for t in temperature[keep]) if temperature.size else (),
     )
 
 

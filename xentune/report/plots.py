@@ -220,25 +220,31 @@ def edo_figure(a: Analysis) -> Figure:
 
 
 def training_figure(a: Analysis) -> Figure | None:
-    """Mean energy and entropy of the generator's samples during training."""
+    """Mean energy and entropy of the generator's samples during training (and T when it varies)."""
     t = a.training
     if t is None:
         return None
-    has_entropy = len(t.entropy) == len(t.step) and len(t.entropy) > 0
-    fig = Figure(figsize=(9.0, 4.6 if has_entropy else 3.2), dpi=_DPI, layout="constrained")
-    axes = fig.subplots(2 if has_entropy else 1, 1, sharex=True, squeeze=False)[:, 0]
-    axes[0].plot(t.step, t.energy, color="#d95f02", lw=1.2, label="mean energy of the samples")
-    axes[0].set_ylabel("energy (dimensionless)")
-    axes[0].legend(loc="upper right", fontsize=8)
-    axes[0].grid(alpha=0.2)
-    axes[0].set_title(
-        "Training: energy falls while the entropy keeps the samples varied", fontsize=11
-    )
-    if has_entropy:
-        axes[1].plot(t.step, t.entropy, color="#1b9e77", lw=1.2, label="entropy estimate")
-        axes[1].set_ylabel("entropy (nats)")
-        axes[1].legend(loc="upper right", fontsize=8)
-        axes[1].grid(alpha=0.2)
+    panels = [
+        ("energy", t.energy, "energy (dimensionless)", "mean energy of the samples", "#d95f02")
+    ]
+    if len(t.entropy) == len(t.step) and t.entropy:
+        panels.append(("entropy", t.entropy, "entropy (nats)", "entropy estimate", "#1b9e77"))
+    if (
+        len(t.temperature) == len(t.step)
+        and t.temperature
+        and max(t.temperature) > min(t.temperature)
+    ):
+        panels.append(
+            ("temperature", t.temperature, "temperature T (energy units)", "temperature", "#7570b3")
+        )
+    fig = Figure(figsize=(9.0, 1.2 + 1.8 * len(panels)), dpi=_DPI, layout="constrained")
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (_, values, ylabel, label, color) in zip(axes, panels, strict=True):
+        ax.plot(t.step, values, color=color, lw=1.2, label=label)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper right", fontsize=8)
+        ax.grid(alpha=0.2)
+    axes[0].set_title("Training: mean energy and entropy of the generator's samples", fontsize=11)
     axes[-1].set_xlabel("training step (optimizer updates)")
     return fig
 

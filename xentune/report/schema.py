@@ -272,6 +272,9 @@ REPORT_SCHEMA: dict[str, Any] = {
                     "step": _arr({"type": "integer"}, "Logged steps (thinned)."),
                     "energy": _arr(_NUMS, "Mean energy at each logged step."),
                     "entropy": _arr(_NUMS, "Entropy at each logged step (empty if not logged)."),
+                    "temperature": _arr(
+                        _NUMS, "Temperature T at each logged step (empty if not logged)."
+                    ),
                 },
                 "Training summary; null without a run.",
                 nullable=True,

@@ -310,6 +310,14 @@ def test_kbm_x_entries_short_lists_negative_degrees_and_trailing_lines() -> None
     assert linear.is_linear and linear.entries == ()
 
 
+def test_kbm_values_may_have_trailing_comments() -> None:
+    # Scala reads the value and ignores what follows, as on .scl pitch lines (tuning-library
+    # rejects such lines, tuning.md §3)
+    text = "2 ! size\n0\n127\n60\t! middle C\n60!ref\n261.6 Hz\n0\n0 ! tonic\nx unmapped\n"
+    m = parse_kbm(text)
+    assert (m.map_size, m.middle_note, m.reference_hz, m.entries) == (2, 60, 261.6, (0, None))
+
+
 def test_kbm_crlf_and_tabs() -> None:
     assert parse_kbm(KBM_A440.replace("\n", "\r\n").replace("440.0", "\t440.0 ")) == parse_kbm(
         KBM_A440

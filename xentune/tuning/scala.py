@@ -1,4 +1,4 @@
-"""Read and write Scala scale (``.scl``) and keyboard mapping (``.kbm``) files."""
+"""Scala scale (.scl) and keyboard mapping (.kbm) files, read and written; Ableton .ascl, read."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ _EXPONENT = re.compile(r"[eE][+-]?\d")
 
 #: Characters that may not follow a pitch value directly (they would make it ambiguous).
 _NUMBER_CHARS = frozenset("0123456789./+-")
+
+#: The value on a .kbm line: everything up to the first space, tab or '!'.
+_KBM_TOKEN = re.compile(r"[^ \t!]*")
 
 #: The kbm header fields, in file order, with a hint for the error message.
 _KBM_FIELDS = (
@@ -361,8 +364,13 @@ def write_scl(path: str | os.PathLike[str], scale: Scale, *, force: bool = False
 
 
 # --------------------------------------------------------------------------- .kbm
+def _kbm_token(ln: _Line) -> str:
+    """The value of a .kbm line: its first word; text after a space, tab or ``!`` is a comment."""
+    return _KBM_TOKEN.match(ln.text.lstrip(" \t")).group(0)  # type: ignore[union-attr]
+
+
 def _kbm_int(ln: _Line, field: str, hint: str, source: str) -> int:
-    token = ln.text.strip(" \t")
+    token = _kbm_token(ln)
     if not re.fullmatch(r"[+-]?\d+", token):
         shown = token or "(blank line)"
         raise ScalaError(
@@ -386,7 +394,8 @@ def parse_kbm(text: str, *, source: str = "<kbm>") -> KeyboardMapping:
     (reference/tuning.md §3): degrees may be negative, and a mapping may stop early (the
     missing entries at the end are unmapped). Blank lines after the mapping, and any lines
     beyond ``map size`` entries, are ignored (as both tools do); a blank line inside the header
-    or the mapping is an error. Each value must be alone on its line.
+    or the mapping is an error. Text after a value, behind a space, tab or ``!``, is a comment
+    (``60 ! middle C``, ``x unmapped``), as in .scl pitch lines; tuning-library rejects it.
 
     Raises
     ------
@@ -408,7 +417,7 @@ def parse_kbm(text: str, *, source: str = "<kbm>") -> KeyboardMapping:
             )
         ln = lines[i]
         if field == "reference frequency":
-            token = ln.text.strip(" \t")
+            token = _kbm_token(ln)
             try:
                 if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", token):
                     raise ValueError(token)
@@ -456,13 +465,13 @@ def parse_kbm(text: str, *, source: str = "<kbm>") -> KeyboardMapping:
     entry_lines = lines[7 : 7 + int(map_size)]
     entries: list[int | None] = []
     for r, ln in enumerate(entry_lines):
-        token = ln.text.strip(" \t")
+        token = _kbm_token(ln)
         if token in ("x", "X"):
             entries.append(None)
         elif not token:
             raise ScalaError(
                 f"{source}:{ln.number}: blank line at mapping entry {r} (key middle+{r}); write "
-                "a scale degree, or x for an unmapped key"
+                "a scale degree, or x for an unmapped key (comments start in the first column)"
             )
         else:
             entries.append(

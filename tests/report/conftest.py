@@ -47,10 +47,12 @@ def make_run(
     seed: int = 0,
     audio: bool = True,
     name: str = "run",
+    flat: bool = False,
 ) -> Path:
     """Write a run folder like ``xentune generate`` does, with hand-made pieces.
 
-    ``stretch`` multiplies every interval (log2(2.1) = 1.0704 for the stretched timbre).
+    ``stretch`` multiplies every interval (log2(2.1) = 1.0704 for the stretched timbre);
+    ``flat`` draws uniform random pitches instead (no interval system).
     """
     rng = np.random.default_rng(seed)
     spectrum = parse_timbre(timbre)
@@ -65,6 +67,8 @@ def make_run(
             bass = rng.uniform(-700.0, 100.0)
             cents[:, t0 : t0 + hold] = (bass + triad)[:, None]
         cents += rng.normal(0.0, noise_cents, size=cents.shape)
+        if flat:  # no interval system at all: pitches uniform over two octaves
+            cents = rng.uniform(-1200.0, 1200.0, size=cents.shape)
         scores.append(
             Score.from_chords(
                 cents,

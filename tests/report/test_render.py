@@ -169,3 +169,14 @@ def test_scale_report_says_there_is_no_run(scale_report: Path) -> None:
     for src, text in page.cells:
         assert src is not None and _matches(text, _resolve(report, src)), (src, text)
     assert "No run" in (out / "report.md").read_text()
+
+
+def test_flat_run_reports_no_steps(tmp_path: Path) -> None:
+    from tests.report.conftest import make_run
+
+    run = make_run(tmp_path, flat=True, n_pieces=6, audio=False)
+    write_report(run)
+    report = json.loads((run / "report.json").read_text())
+    assert [s for s in report["steps"] if not s["is_period"]] == []
+    assert any(f.startswith("No emergent steps") for f in report["findings"])
+    assert (run / "plots" / "density.png").is_file()

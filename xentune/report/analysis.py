@@ -733,8 +733,16 @@ def _with_findings(a: Analysis) -> Analysis:
         else:
             parts.append(f"{s.cents:.1f} c (no just ratio within {JUST_TOLERANCE_CENTS:g} c)")
     noun = "emergent steps" if a.kind in ("run", "score") else "degrees below the period"
-    out.append(f"{len(a.scale_steps)} {noun}: " + "; ".join(parts) + ".")
-    if a.edo.best:
+    if parts:
+        out.append(f"{len(a.scale_steps)} {noun}: " + "; ".join(parts) + ".")
+    elif a.kind in ("run", "score"):
+        out.append(
+            "No emergent steps: the interval density has no peak above its noise floor "
+            "(the pieces use intervals evenly, as at a high temperature)."
+        )
+    else:
+        out.append("The scale has no degree below its period.")
+    if a.edo.best and parts:
         best = ", ".join(
             f"{e.n}-EDO ({e.rms_error_cents:.1f} c RMS, {100 * e.relative_rms_error:.1f}% of a step)"
             for e in a.edo.best

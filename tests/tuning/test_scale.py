@@ -83,6 +83,8 @@ def test_fraction_to_cents_huge_and_tiny_terms() -> None:
     ("kwargs", "match"),
     [
         ({"degrees_cents": (math.inf,)}, "not finite"),
+        ({"degrees_cents": ("abc", 1200.0)}, "sequence of numbers"),
+        ({"degrees_cents": (None,)}, "sequence of numbers"),
         ({"degrees_cents": (math.nan, 1200.0)}, "not finite"),
         ({"degrees_cents": (1200.0,), "ratios": (None, None)}, "2 ratios for 1 degrees"),
         ({"degrees_cents": (1200.0,), "ratios": (Fraction(3, 2),)}, "disagrees with its ratio"),

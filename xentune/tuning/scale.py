@@ -99,8 +99,9 @@ class Scale:
         ``None`` where it was given in cents. ``()`` means "no ratios" (all ``None``).
         A ratio must be > 0 and agree with its cents to 1e-6 cents.
     description : str
-        The ``.scl`` description line: one line of text (no control characters but tab), may
-        be empty, may not start with ``!`` (Scala would read it as a comment).
+        The ``.scl`` description line: one line of text (no line breaks, no control characters
+        other than tab, VT, FF and ^Z), may be empty, may not start with ``!`` (Scala would read
+        it as a comment).
 
     Examples
     --------
@@ -116,7 +117,12 @@ class Scale:
     description: str = ""
 
     def __post_init__(self) -> None:
-        degrees = tuple(float(c) for c in self.degrees_cents)
+        try:
+            degrees = tuple(float(c) for c in self.degrees_cents)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"scale degrees {self.degrees_cents!r}: give a sequence of numbers in cents ({exc})"
+            ) from None
         for k, c in enumerate(degrees, start=1):
             if not math.isfinite(c):
                 raise ConfigError(f"scale degree {k}: {c} cents is not finite; give a real number")
@@ -174,7 +180,7 @@ class Scale:
         >>> Scale.from_cents([100.0 * k for k in range(1, 13)]).period_cents
         1200.0
         """
-        degrees = tuple(float(c) for c in cents)
+        degrees = tuple(cents)
         return cls(degrees, (None,) * len(degrees), description)
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -492,6 +493,19 @@ def test_scl_round_trip_is_identical(scale: Scale) -> None:
 @given(mapping=mappings())
 def test_kbm_round_trip_is_identical(mapping: KeyboardMapping) -> None:
     assert parse_kbm(format_kbm(mapping, name="x.kbm"), source="x.kbm") == mapping
+
+
+@settings(max_examples=40, deadline=None)
+@given(scale=scales(), mapping=mappings())
+def test_round_trip_through_files(scale: Scale, mapping: KeyboardMapping) -> None:
+    # the same through write_scl/read_scl and write_kbm/read_kbm (atomic write, UTF-8, bytes)
+    with tempfile.TemporaryDirectory() as tmp:
+        scl, kbm = Path(tmp) / "s.scl", Path(tmp) / "m.kbm"
+        write_scl(scl, scale)
+        write_kbm(kbm, mapping)
+        assert read_scl(scl) == scale
+        assert read_kbm(kbm) == mapping
+        assert sorted(os.listdir(tmp)) == ["m.kbm", "s.scl"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -233,6 +233,15 @@ def test_missing_file(tmp_path: Path) -> None:
     _one_error(exc, str(tmp_path / "nope.kbm"), 1, "no such file")
 
 
+def test_huge_file_is_refused_before_reading(tmp_path: Path) -> None:
+    p = tmp_path / "huge.scl"
+    with open(p, "wb") as f:
+        f.truncate(17 * 2**20)  # sparse: no 17 MB written
+    with pytest.raises(ScalaError) as exc:
+        read_scl(p)
+    _one_error(exc, str(p), 1, "too large")
+
+
 def test_folder_instead_of_file(tmp_path: Path) -> None:
     with pytest.raises(ScalaError, match="folder"):
         read_scl(tmp_path)

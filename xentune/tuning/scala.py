@@ -39,6 +39,9 @@ __all__ = [
     "write_scl",
 ]
 
+#: Largest file the readers accept: a sanity bound (archive files are at most 5.4 kB).
+MAX_FILE_BYTES = 16 * 2**20
+
 #: Line ends Scala files use: CRLF (most of the archive), LF, and lone CR (old Mac).
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -117,6 +120,12 @@ def _read_text(path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
     p = Path(path)
     source = str(p)
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScalaError(
+                f"{source}:1: {size} bytes is far too large for a {kind} file (the largest of the "
+                f"5,354 archive scales is 5.4 kB; limit {MAX_FILE_BYTES} bytes); check the path"
+            )
         data = p.read_bytes()
     except FileNotFoundError:
         raise ScalaError(

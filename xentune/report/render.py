@@ -114,7 +114,9 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
     headers = ["degree", "cents"]
     headers += ["ratio in file"] if scale else ["strength"]
     headers += ["just ratio", "error (c)", "odd limit", "prime limit", "other ratios"]
-    headers += ["≤9-odd-limit ratio", "error (c)", "curve minimum (c)", "offset (c)"]
+    curve = r["curve"] is not None
+    headers += ["≤9-odd-limit ratio", "error (c)"]
+    headers += ["curve minimum (c)", "offset (c)"] if curve else []
     headers += ["best-EDO step", "EDO error (c)"]
     rows = []
     for i, s in enumerate(r["steps"]):
@@ -133,14 +135,13 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
             row.append(Cell(f"{p}/just_ratios", ", ".join(_get(r, o) for o in others) or _MISSING))
         else:
             row += [Cell(f"{p}/just_ratios", _MISSING)] * 5
-        row += [
-            _cell(r, f"{p}/simple_ratio"),
-            _cell(r, f"{p}/simple_ratio_error_cents", _E),
-            _cell(r, f"{p}/nearest_minimum_cents", _C),
-            _cell(r, f"{p}/minimum_offset_cents", _E),
-            _cell(r, f"{p}/best_edo_degree", "d"),
-            _cell(r, f"{p}/best_edo_error_cents", _E),
-        ]
+        row += [_cell(r, f"{p}/simple_ratio"), _cell(r, f"{p}/simple_ratio_error_cents", _E)]
+        if curve:
+            row += [
+                _cell(r, f"{p}/nearest_minimum_cents", _C),
+                _cell(r, f"{p}/minimum_offset_cents", _E),
+            ]
+        row += [_cell(r, f"{p}/best_edo_degree", "d"), _cell(r, f"{p}/best_edo_error_cents", _E)]
         rows.append(tuple(row))
     tables.append(Table("degrees", "Degrees (the last is the period)", tuple(headers), tuple(rows)))
 
@@ -184,23 +185,23 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
                 _cell(r, f"{p}/nearest_degree", "d"),
                 _cell(r, f"{p}/nearest_degree_cents", _C),
                 _cell(r, f"{p}/degree_offset_cents", _E),
-                _cell(r, f"{p}/nearest_minimum_cents", _C),
-                _cell(r, f"{p}/minimum_offset_cents", _E),
+            )
+            + (
+                (
+                    _cell(r, f"{p}/nearest_minimum_cents", _C),
+                    _cell(r, f"{p}/minimum_offset_cents", _E),
+                )
+                if curve
+                else ()
             )
         )
     tables.append(
         Table(
             "landmarks",
-            "Classic just intervals: the nearest degree and the nearest curve minimum",
-            (
-                "ratio",
-                "cents",
-                "nearest degree",
-                "its cents",
-                "degree − ratio (c)",
-                "curve minimum (c)",
-                "minimum − ratio (c)",
-            ),
+            "Classic just intervals: the nearest degree"
+            + (" and the nearest curve minimum" if curve else ""),
+            ("ratio", "cents", "nearest degree", "its cents", "degree − ratio (c)")
+            + (("curve minimum (c)", "minimum − ratio (c)") if curve else ()),
             tuple(rows),
         )
     )
@@ -292,6 +293,13 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
     return tables
 
 
+def plot_caption(report: dict[str, Any], name: str) -> str:
+    """The caption of a plot (the density plot of a scale file shows its degrees instead)."""
+    if name == "density" and report["emergence"] is None:
+        return "The scale's degrees within one period, with just ratios and the best EDO"
+    return PLOTS[name][0]
+
+
 def _escape_pointer(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -309,7 +317,8 @@ h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ddd; }
 .notes { background: #fff7e0; border-left: 4px solid #f0b400; padding: 0.5em 1em; }
 .findings li { margin: 0.3em 0; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.88em; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; white-space: nowrap; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
+td { white-space: nowrap; }
 th { background: #f4f4f4; }
 td:first-child, th:first-child { text-align: left; }
 .kv th { text-align: left; font-weight: normal; }
@@ -416,7 +425,7 @@ def render_html(
             parts.append('<h2 id="timbre">Timbre</h2>')
         for name in plot_names:
             if name in plots_png:
-                caption = PLOTS[name][0]
+                caption = plot_caption(report, name)
                 data = base64.b64encode(plots_png[name]).decode("ascii")
                 parts.append(
                     f'<figure id="plot-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
@@ -480,9 +489,14 @@ def render_markdown(
             out.append("")
         for name in plot_after.get(t.anchor, []):
             if name in plot_files:
-                out += [f"![{PLOTS[name][0]}]({plot_files[name]})", ""]
+                out += [f"![{plot_caption(report, name)}]({plot_files[name]})", ""]
     if "partials" in plot_files:
-        out += ["## Timbre", "", f"![{PLOTS['partials'][0]}]({plot_files['partials']})", ""]
+        out += [
+            "## Timbre",
+            "",
+            f"![{plot_caption(report, 'partials')}]({plot_files['partials']})",
+            "",
+        ]
     return "\n".join(out)
 
 

@@ -8,6 +8,7 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 from xentune.commands.curve import curve_command
+from xentune.commands.render import render_command
 from xentune.commands.score import score_command
 from xentune.commands.timbre import timbre_app
 from xentune.errors import XentuneError
@@ -26,6 +27,7 @@ app = typer.Typer(
 # Each command lives in xentune/commands/<name>.py and is registered here, one line each.
 app.add_typer(timbre_app, name="timbre")
 app.command("curve")(curve_command)
+app.command("render")(render_command)
 app.command("score")(score_command)
 
 

@@ -643,7 +643,8 @@ def render_scores(
             phase[k, :v, :n] = (
                 torch.rand((v, n, n_partials), generator=gen, dtype=torch.float64) * _TWO_PI
             ).numpy()
-        lengths.append(max(1, math.ceil((s.end_s + env.release_s) * sample_rate)))
+        # Last note-off plus release, in samples (1e-6 absorbs float error in 1.2 * 16000 etc.).
+        lengths.append(max(1, math.ceil((s.end_s + env.release_s) * sample_rate - 1e-6)))
 
     def t(x: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(x.reshape(n_pieces, n_voices * n_notes, *x.shape[3:])).to(dev)

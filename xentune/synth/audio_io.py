@@ -36,6 +36,8 @@ _FORMATS = {
 
 #: BS.1770 measures over 400 ms gating blocks; shorter audio has no integrated loudness.
 _GATE_S = 0.4
+#: Peak level at which loudness is measured (see `measure_lufs`).
+_MEASURE_PEAK = 0.1
 
 
 def _as_channels_first(audio: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -69,9 +71,14 @@ def measure_lufs(audio: torch.Tensor | np.ndarray, sample_rate: int) -> float:
     x = _as_channels_first(audio)
     if x.shape[0] > 5:
         raise AudioError(f"audio has {x.shape[0]} channels; loudness is defined for up to 5")
-    if x.shape[1] < round(_GATE_S * sample_rate) or not bool(torch.any(x != 0)):
+    peak = float(x.abs().max()) if x.numel() else 0.0
+    if x.shape[1] < round(_GATE_S * sample_rate) or peak == 0.0:
         return -math.inf
-    value = float(AF.loudness(x, int(sample_rate)))
+    # torchaudio's K-weighting filters (lfilter) clamp their output to [-1, 1], which makes
+    # loud input read too quiet (a file peaking at 6.4 read 4 LU low). Loudness is homogeneous
+    # (x * g reads 20 log10 g louder), so measure at a safe -20 dBFS peak and scale back.
+    scale = _MEASURE_PEAK / peak
+    value = float(AF.loudness(x * scale, int(sample_rate))) - 20.0 * math.log10(scale)
     return value if math.isfinite(value) else -math.inf
 
 
@@ -91,8 +98,9 @@ def normalize_loudness(
     sample_rate : int
         Samples per second.
     lufs : float or None
-        Target integrated loudness (BS.1770) in LUFS; ``None`` only applies the peak limit.
-        Audio too short or too quiet to measure is scaled to the peak limit instead.
+        Target integrated loudness (BS.1770) in LUFS. ``None`` keeps the level and only turns
+        it down if the peak is over the ceiling. Audio too short (< 400 ms) or too quiet to
+        measure is scaled to the peak ceiling instead.
     peak_dbfs : float
         Ceiling on the absolute sample peak after scaling, in dBFS (<= 0). One linear gain is
         applied to the whole file (no limiter, no distortion): when the loudness target would
@@ -112,12 +120,16 @@ def normalize_loudness(
     peak = float(x.abs().max()) if x.numel() else 0.0
     if peak == 0.0:
         return x, 0.0
-    ceiling = 10.0 ** (peak_dbfs / 20.0)
-    gain = ceiling / peak
-    if lufs is not None:
+    peak_gain = 10.0 ** (peak_dbfs / 20.0) / peak  # the most gain that keeps the peak safe
+    if lufs is None:
+        gain = min(1.0, peak_gain)
+    else:
         measured = measure_lufs(x, sample_rate)
-        if math.isfinite(measured):
-            gain = min(gain, 10.0 ** ((lufs - measured) / 20.0))
+        gain = (
+            peak_gain
+            if not math.isfinite(measured)
+            else min(peak_gain, 10.0 ** ((lufs - measured) / 20.0))
+        )
     return x * gain, 20.0 * math.log10(gain)
 
 

@@ -154,6 +154,7 @@ def test_big_ratio_terms_are_exact() -> None:
         ("3/2/5", ["ambiguous"]),
         ("5/", ["ambiguous"]),
         ("1.5e3", ["exponent notation"]),
+        ("\u0663/\u0662", ["not a pitch"]),  # Arabic-Indic digits: ASCII only
         ("1e5", ["exponent notation"]),
         ("1" * 400 + ".0", ["too large"]),
     ],

@@ -46,10 +46,10 @@ MAX_FILE_BYTES = 16 * 2**20
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 #: A pitch value at the start of a pitch line (after spaces/tabs). Cents have a period.
-_CENTS = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)")
-_RATIO = re.compile(r"([+-]?)(\d+)(?:[ \t]*/[ \t]*([+-]?)(\d+))?")
+_CENTS = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)", re.ASCII)
+_RATIO = re.compile(r"([+-]?)(\d+)(?:[ \t]*/[ \t]*([+-]?)(\d+))?", re.ASCII)
 
-_EXPONENT = re.compile(r"[eE][+-]?\d")
+_EXPONENT = re.compile(r"[eE][+-]?\d", re.ASCII)
 
 #: Characters that may not follow a pitch value directly (they would make it ambiguous).
 _NUMBER_CHARS = frozenset("0123456789./+-")
@@ -380,7 +380,7 @@ def _kbm_token(ln: _Line) -> str:
 
 def _kbm_int(ln: _Line, field: str, hint: str, source: str) -> int:
     token = _kbm_token(ln)
-    if not re.fullmatch(r"[+-]?\d+", token):
+    if not re.fullmatch(r"[+-]?\d+", token, re.ASCII):
         shown = token or "(blank line)"
         raise ScalaError(
             f"{source}:{ln.number}: {field} {shown!r} is not a whole number; write {hint}"
@@ -428,7 +428,7 @@ def parse_kbm(text: str, *, source: str = "<kbm>") -> KeyboardMapping:
         if field == "reference frequency":
             token = _kbm_token(ln)
             try:
-                if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", token):
+                if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", token, re.ASCII):
                     raise ValueError(token)
                 hz = float(token)
             except ValueError:
@@ -569,7 +569,7 @@ def write_kbm(
 #: ``! @ABL COMMAND ARGS`` (Ableton's ASCL extension of .scl comments).
 _ABL = re.compile(r"!\s+@ABL\s+(\S+)\s*(.*?)\s*$")
 _ABL_NAME = re.compile(r'\s*(?:"(.*?)\s*"|(\S+))\s*')
-_ABL_REFERENCE = re.compile(r"(\d+)\s+(\d+)\s+(\d+\.?\d*|\.\d+)")
+_ABL_REFERENCE = re.compile(r"(\d+)\s+(\d+)\s+(\d+\.?\d*|\.\d+)", re.ASCII)
 #: Ableton's octave numbers (C3 = middle C) run from -2 to 8; allow a generous margin.
 _ABL_MAX_OCTAVE = 100
 

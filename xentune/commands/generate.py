@@ -1,0 +1,111 @@
+"""``xentune generate``: train a generator on a timbre alone, sample music, write a run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xentune.generator.run import (
+    DEFAULT_PIECES,
+    DEFAULT_SAMPLE_RATE,
+    RunConfig,
+    RunResult,
+    generate_run,
+)
+from xentune.generator.train import TrainConfig
+from xentune.units import DEFAULT_REFERENCE_HZ
+
+__all__ = ["generate_command", "summary"]
+
+
+def summary(result: RunResult) -> str:
+    """The run in a few lines: emergent steps (just ratio, nearest curve minimum), period, best EDO, time."""
+    scale = result.scale
+    lines = [
+        f"emergent scale: {scale.n_steps} steps in a period of {scale.period_cents:.1f} cents "
+        f"(period from the {scale.period_source}; {scale.n_intervals} intervals, "
+        f"peakedness {scale.peakedness:.2f} nats)",
+        "   step    cents  strength  just ratio  error  curve minimum  distance",
+    ]
+    for k, row in enumerate(result.comparisons, start=1):
+        if row.ratio is not None:
+            ratio = f"{row.ratio.ratio.numerator}/{row.ratio.ratio.denominator}"
+            err = f"{row.ratio.error_cents:+5.1f}"
+        else:
+            ratio, err = "-", "    -"
+        if row.minimum_cents is not None and row.minimum_distance_cents is not None:
+            minimum = f"{row.minimum_cents:13.1f}  {row.minimum_distance_cents:+8.1f}"
+        else:
+            minimum = f"{'-':>13}  {'-':>8}"
+        lines.append(
+            f"  {k:5d} {row.step_cents:8.1f} {row.strength:9.2f} {ratio:>11} {err}  {minimum}"
+        )
+    if result.edos:
+        best = result.edos[0]
+        others = ", ".join(f"{f.n}" for f in result.edos[1:4])
+        lines.append(
+            f"best equal division of the period (n = 5..31): {best.n} "
+            f"(RMS {best.rms_error_cents:.1f} cents = {best.relative_rms_error:.3f} of a step); next {others}"
+        )
+    parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.timings_s.items())
+    lines.append(f"time: {result.elapsed_s:.1f} s ({parts})")
+    lines.append(f"wrote {result.path}/ ({len(result.files)} files)")
+    return "\n".join(lines)
+
+
+def generate_command(
+    timbre: Annotated[
+        str, typer.Option(help="Timbre SPEC, e.g. harmonic, stretched:octave=2.1, edo:n=10")
+    ] = "harmonic",
+    out: Annotated[Path, typer.Option(help="Run folder to create")] = Path("xentune-run"),
+    voices: Annotated[
+        int | None, typer.Option(help="Voices per piece (default: the training default)")
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Chords per piece (default: the training default)")
+    ] = None,
+    pieces: Annotated[
+        int, typer.Option(help="Pieces to sample, render and analyse")
+    ] = DEFAULT_PIECES,
+    train_steps: Annotated[
+        int | None, typer.Option(help="Training steps (default: the training default)")
+    ] = None,
+    temperature: Annotated[
+        float | None,
+        typer.Option(help="Temperature T of p(x) ~ exp(-E(x)/T); low = crisp intervals"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of training and sampling")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    sample_rate: Annotated[int, typer.Option(help="Audio sample rate in Hz")] = DEFAULT_SAMPLE_RATE,
+    reference_hz: Annotated[
+        float, typer.Option(help="Frequency of 0 cents in Hz (middle C)")
+    ] = DEFAULT_REFERENCE_HZ,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue training from this checkpoint (same configuration)"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing run folder")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars")] = False,
+) -> None:
+    """Train a generator on the timbre alone (no music data), sample pieces, and write a run folder.
+
+    The folder holds audio and MIDI (pitch bend and MTS) per piece, score.json, the emergent scale
+    as scale.scl + scale.kbm, config.json, training.json, model.pt and a report.
+    """
+    overrides = {
+        "voices": voices,
+        "steps": steps,
+        "train_steps": train_steps,
+        "temperature": temperature,
+    }
+    train_config = TrainConfig(
+        timbre=timbre,
+        seed=seed,
+        reference_hz=reference_hz,
+        **{k: v for k, v in overrides.items() if v is not None},
+    )
+    config = RunConfig(train=train_config, pieces=pieces, sample_rate=sample_rate, device=device)
+    result = generate_run(config, out, force=force, resume=resume, quiet=quiet)
+    typer.echo(summary(result))

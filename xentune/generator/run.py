@@ -1,0 +1,380 @@
+"""A whole ``xentune generate`` run: train, sample, render, analyse, and write the run folder atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import shutil
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
+from xentune.device import resolve_device
+from xentune.errors import CheckpointError, ConfigError
+from xentune.generator.sample import sample_pieces
+from xentune.generator.score import Score, save_scores
+from xentune.generator.train import TrainConfig, train
+from xentune.progress import progress_bar
+from xentune.psychoacoustics.curve import curve_minima
+from xentune.synth.additive import render_scores
+from xentune.synth.audio_io import write_audio
+from xentune.timbre import Spectrum, parse_timbre
+from xentune.tuning.edo import EdoFit
+from xentune.tuning.emergence import (
+    EmergentScale,
+    StepComparison,
+    compare_steps,
+    emergent_edos,
+    emergent_scale,
+)
+from xentune.tuning.midi import MidiNotes, write_midi
+from xentune.tuning.scala import write_kbm, write_scl
+from xentune.tuning.scale import KeyboardMapping
+
+__all__ = [
+    "DEFAULT_PIECES",
+    "DEFAULT_SAMPLE_RATE",
+    "DEFAULT_STEP_S",
+    "RunConfig",
+    "RunResult",
+    "generate_run",
+    "piece_midi_notes",
+]
+
+#: Pieces sampled, saved, rendered and analysed by default. The emergent scale is read from these
+#: pieces only (so that ``xentune analyze RUN_DIR`` finds the same one): 16 pieces of 4 voices and
+#: 8 chords give about 1,200 intervals, enough for peaks several noise levels above a flat density.
+DEFAULT_PIECES = 16
+
+#: Length of one chord (one time step of a piece) in seconds.
+DEFAULT_STEP_S = 0.6
+
+#: Audio sample rate in Hz.
+DEFAULT_SAMPLE_RATE = 48000
+
+#: MIDI velocity of a note of linear amplitude 1.
+_FULL_VELOCITY = 127
+
+#: The dissonance curve is searched for minima up to this ratio, or past the emergent period.
+_CURVE_MAX_RATIO = 2.3
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs besides its output folder.
+
+    Parameters
+    ----------
+    train : TrainConfig
+        Timbre, voices, steps, training steps, temperature, seed, reference frequency, energy.
+    pieces : int
+        Number of pieces to sample, save, render and analyse, >= 1.
+    sample_rate : int
+        Audio sample rate in Hz, 8000..192000.
+    step_s : float
+        Length of one chord in seconds, > 0.
+    device : str
+        ``auto``, ``cpu`` or ``cuda`` (see ``xentune.device.resolve_device``).
+    refine_steps : int
+        Gradient steps on the energy applied to each sampled piece (0: the model's own samples).
+    """
+
+    train: TrainConfig
+    pieces: int = DEFAULT_PIECES
+    sample_rate: int = DEFAULT_SAMPLE_RATE
+    step_s: float = DEFAULT_STEP_S
+    device: str = "auto"
+    refine_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.pieces, bool)
+            or not isinstance(self.pieces, int)
+            or not 1 <= self.pieces <= 999
+        ):
+            raise ConfigError(
+                f"--pieces {self.pieces}: must be an integer in 1..999 (e.g. --pieces {DEFAULT_PIECES})"
+            )
+        sr = self.sample_rate
+        if isinstance(sr, bool) or not isinstance(sr, int) or not 8000 <= sr <= 192000:
+            raise ConfigError(
+                f"--sample-rate {sr}: must be an integer in 8000..192000 Hz (e.g. 48000)"
+            )
+        if not (math.isfinite(self.step_s) and self.step_s > 0):
+            raise ConfigError(
+                f"step_s={self.step_s}: a chord must last a finite time > 0 s (e.g. 0.6)"
+            )
+        if self.refine_steps < 0:
+            raise ConfigError(f"refine_steps={self.refine_steps}: must be >= 0")
+        if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
+            raise ConfigError(f"--device {self.device}: unknown device; use auto, cpu or cuda")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced, for the command's summary.
+
+    Parameters
+    ----------
+    path : Path
+        The run folder.
+    scale : EmergentScale
+        The emergent interval system.
+    comparisons : list of StepComparison
+        Each step beside its nearest just ratio and curve minimum.
+    edos : list of EdoFit
+        Best equal divisions of the period over n = 5..31 (best first).
+    minima_cents : tuple of float
+        The timbre's dissonance-curve minima (cents) the steps were compared with.
+    timings_s : dict
+        Seconds spent in each part (train, sample, render, audio, midi, scale, report).
+    elapsed_s : float
+        Wall-clock seconds of the whole run.
+    files : list of str
+        File names written in the run folder.
+    """
+
+    path: Path
+    scale: EmergentScale
+    comparisons: list[StepComparison]
+    edos: list[EdoFit]
+    minima_cents: tuple[float, ...]
+    timings_s: dict[str, float] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    files: list[str] = field(default_factory=list)
+
+
+def piece_midi_notes(score: Score) -> MidiNotes:
+    """The notes of one piece for MIDI export: frequency, onset, duration, velocity, voice.
+
+    Velocity is the linear amplitude times 127, clipped to 1..127 (silent padding notes, of
+    amplitude or duration 0, are left out).
+    """
+    v_idx = np.broadcast_to(np.arange(score.n_voices)[:, None], score.cents.shape)  # (V, N)
+    keep = (score.amplitude > 0) & (score.duration_s > 0)  # (V, N)
+    velocity = np.clip(np.rint(score.amplitude * _FULL_VELOCITY), 1, 127).astype(np.int64)
+    return MidiNotes(
+        freq_hz=score.hz()[keep],
+        onset_s=score.onset_s[keep],
+        duration_s=score.duration_s[keep],
+        velocity=velocity[keep],
+        voice=v_idx[keep].astype(np.int64),
+    )
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
+    try:
+        out["xentune"] = metadata.version("xentune")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        out["xentune"] = "unknown"
+    return out
+
+
+def _config_dict(config: RunConfig, spectrum: Spectrum, device: torch.device) -> dict[str, Any]:
+    t = config.train
+    return {
+        "format": "xentune-run",
+        "version": 1,
+        "timbre": t.timbre,
+        "spectrum": spectrum.to_dict(),
+        "voices": t.voices,
+        "steps": t.steps,
+        "pieces": config.pieces,
+        "train_steps": t.train_steps,
+        "temperature": t.temperature,
+        "seed": t.seed,
+        "device": str(device),
+        "sample_rate": config.sample_rate,
+        "reference_hz": t.reference_hz,
+        "step_s": config.step_s,
+        "refine_steps": config.refine_steps,
+        "energy": t.energy.to_dict(),
+        "train": t.to_dict(),
+        "versions": _versions(),
+    }
+
+
+def _training_dict(history: dict[str, list[float]]) -> dict[str, list[float]]:
+    n = len(history.get("energy", []))
+    out: dict[str, list[float]] = {"step": list(history.get("step", range(1, n + 1)))}
+    for key, values in history.items():
+        if key != "step":
+            out[key] = [float(v) for v in values]
+    return out
+
+
+def _minima_cents(
+    spectrum: Spectrum, *, period_cents: float, reference_hz: float
+) -> tuple[float, ...]:
+    top = max(_CURVE_MAX_RATIO, 2.0 ** ((period_cents + 50.0) / 1200.0))
+    minima = curve_minima(spectrum, f0_hz=reference_hz, ratio_range=(1.0, top))
+    return tuple(float(m.cents) for m in minima)
+
+
+def _write_report(run_dir: Path) -> list[Path]:
+    from xentune.report.render import write_report
+
+    return write_report(run_dir)
+
+
+def generate_run(
+    config: RunConfig,
+    out: str | Path,
+    *,
+    force: bool = False,
+    resume: str | Path | None = None,
+    quiet: bool = False,
+) -> RunResult:
+    """Train a generator from nothing but the timbre, sample pieces, and write a run folder.
+
+    The folder is built under a temp name beside ``out`` and renamed at the end, so ``out``
+    either holds a complete run or is left as it was. It holds: ``piece-XX.wav`` (audio),
+    ``piece-XX.mid`` (pitch-bend MIDI) and ``piece-XX-mts.mid`` (MIDI Tuning Standard) per
+    piece, ``score.json``, ``scale.scl`` + ``scale.kbm`` (the emergent scale, middle C = the
+    reference frequency), ``config.json``, ``training.json``, ``model.pt`` (the final
+    checkpoint: ``xentune sample model.pt`` reads it) and ``report.json/html/md``.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run's settings.
+    out : path-like
+        The run folder to create.
+    force : bool
+        Replace an existing ``out`` (only once the new run is complete).
+    resume : path-like, optional
+        A checkpoint (``model.pt`` of a run, or of ``xentune train``) of the same configuration
+        to continue training from.
+    quiet : bool
+        No progress bars.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out`` exists and ``force`` is false (checked before any work).
+    CheckpointError
+        ``resume`` is missing, corrupt or from another configuration.
+    XentuneError
+        Any other bad setting (timbre, voices, temperature, ...).
+    """
+    start = time.perf_counter()
+    out_path = check_output_path(out, force=force)
+    if out_path.exists() and not out_path.is_dir():
+        raise ConfigError(f"{out_path} exists and is not a folder; choose a folder for the run")
+    spectrum = parse_timbre(config.train.timbre)
+    device = resolve_device(config.device)
+    resume_path = None
+    if resume is not None:
+        resume_path = Path(resume)
+        if not resume_path.is_file():
+            raise CheckpointError(
+                f"--resume {resume_path}: no such checkpoint file; give a model.pt to resume"
+            )
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since, 3)
+        return now
+
+    ref_hz = float(config.train.reference_hz)
+    with atomic_dir(out_path, force=force) as tmp:
+        checkpoint = tmp / "model.pt"
+        if resume_path is not None:
+            shutil.copyfile(resume_path, checkpoint)
+        t = time.perf_counter()
+        trained = train(
+            config.train,
+            device=device,
+            checkpoint_path=checkpoint,
+            resume=resume_path is not None,
+            quiet=quiet,
+        )
+        t = lap("train", t)
+        cents = sample_pieces(
+            trained.model,
+            n_pieces=config.pieces,
+            seed=config.train.seed,
+            energy=trained.energy,
+            refine_steps=config.refine_steps,
+            device=device,
+        )
+        pieces = cents.detach().to("cpu", torch.float64).numpy()  # (S, V, T) cents
+        t = lap("sample", t)
+        spec_dict = spectrum.to_dict()
+        scores = [
+            Score.from_chords(
+                pieces[s],
+                step_s=config.step_s,
+                timbre=config.train.timbre,
+                reference_hz=ref_hz,
+                spectrum=spec_dict,
+            )
+            for s in range(config.pieces)
+        ]
+        save_scores(tmp / "score.json", scores)
+        t = lap("score", t)
+        with progress_bar(100, "rendering audio", quiet=quiet) as bar:
+            shown = [0]
+
+            def rendered(done: int, total: int) -> None:
+                percent = (100 * done) // max(total, 1)
+                bar.advance(percent - shown[0])
+                shown[0] = percent
+
+            audio = render_scores(
+                scores,
+                spectrum,
+                sample_rate=config.sample_rate,
+                device=device,
+                seed=config.train.seed,
+                progress=rendered,
+            )
+        t = lap("render", t)
+        with progress_bar(len(scores), "writing audio and MIDI", quiet=quiet) as bar:
+            for i, (score, wave) in enumerate(zip(scores, audio, strict=True), start=1):
+                write_audio(tmp / f"piece-{i:02d}.wav", wave.detach().cpu(), config.sample_rate)
+                notes = piece_midi_notes(score)
+                write_midi(tmp / f"piece-{i:02d}.mid", notes, mode="bend")
+                write_midi(tmp / f"piece-{i:02d}-mts.mid", notes, mode="mts")
+                bar.advance(1)
+        t = lap("audio_midi", t)
+        scale = emergent_scale(pieces, spectrum=spectrum)
+        write_scl(
+            tmp / "scale.scl",
+            scale.to_scale(description=f"xentune emergent scale for {spectrum.name}"),
+        )
+        write_kbm(
+            tmp / "scale.kbm", KeyboardMapping.standard(reference_note=60, reference_hz=ref_hz)
+        )
+        minima = _minima_cents(spectrum, period_cents=scale.period_cents, reference_hz=ref_hz)
+        comparisons = compare_steps(scale, minima_cents=minima)
+        edos = emergent_edos(scale, n_range=range(5, 32), top=5)
+        t = lap("analysis", t)
+        write_text_atomic(tmp / "training.json", json.dumps(_training_dict(trained.history)) + "\n")
+        config_data = _config_dict(config, spectrum, device)
+        config_data["timings_s"] = dict(timings)
+        config_data["elapsed_s"] = round(time.perf_counter() - start, 3)
+        write_text_atomic(tmp / "config.json", json.dumps(config_data, indent=2) + "\n")
+        _write_report(tmp)
+        lap("report", t)
+        files = sorted(p.name for p in tmp.iterdir())
+    elapsed = time.perf_counter() - start
+    return RunResult(
+        path=out_path,
+        scale=scale,
+        comparisons=comparisons,
+        edos=edos,
+        minima_cents=minima,
+        timings_s=timings,
+        elapsed_s=elapsed,
+        files=files,
+    )

@@ -168,6 +168,11 @@ def test_scale_report_says_there_is_no_run(scale_report: Path) -> None:
     report = json.loads((out / "report.json").read_text())
     for src, text in page.cells:
         assert src is not None and _matches(text, _resolve(report, src)), (src, text)
+    cells = dict(page.cells)
+    assert float(cells["/frequencies_hz/60"]) == pytest.approx(261.6255653, abs=1e-4)  # middle C
+    assert float(cells["/frequencies_hz/67"]) == pytest.approx(
+        2 * 261.6256, abs=1e-4
+    )  # 7 notes a period
     assert "No run" in (out / "report.md").read_text()
 
 

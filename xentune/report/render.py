@@ -284,6 +284,19 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
             )
         )
 
+    if r["frequencies_hz"] is not None:
+        rows = [
+            (_cell_int(k), _cell(r, f"/frequencies_hz/{k}", ".4f"))
+            for k in range(len(r["frequencies_hz"]))
+        ]
+        tables.append(
+            Table(
+                "frequencies",
+                "Frequency of each MIDI key under the keyboard mapping (— : unmapped)",
+                ("MIDI key", "frequency (Hz)"),
+                tuple(rows),
+            )
+        )
     if r["settings"]:
         rows = [(k, _cell(r, "/settings/" + _escape_pointer(k))) for k in r["settings"]]
         tables.append(Table("settings", "Settings", ("", ""), tuple(rows), key_value=True))
@@ -298,6 +311,11 @@ def plot_caption(report: dict[str, Any], name: str) -> str:
     if name == "density" and report["emergence"] is None:
         return "The scale's degrees within one period, with just ratios and the best EDO"
     return PLOTS[name][0]
+
+
+def _cell_int(k: int) -> str:
+    """A row label that is an index, not a value (rendered as a header cell)."""
+    return str(k)
 
 
 def _escape_pointer(key: str) -> str:
@@ -413,6 +431,7 @@ def render_html(
         ("pieces", ["piece"]),
         ("training", ["training"]),
         ("timbre", ["partials"]),
+        ("frequencies", []),
         ("settings", []),
         ("versions", []),
     ]
@@ -420,7 +439,11 @@ def render_html(
         t = tables.get(anchor)
         if t is not None:
             parts.append(f'<h2 id="{anchor}">{e(t.title)}</h2>')
+            if anchor == "frequencies":  # 128 rows: folded
+                parts.append("<details><summary>show the 128 keys</summary>")
             parts.append(_html_table(t, cell_html=cell_html))
+            if anchor == "frequencies":
+                parts.append("</details>")
         elif anchor == "timbre" and "partials" in plots_png:
             parts.append('<h2 id="timbre">Timbre</h2>')
         for name in plot_names:

@@ -589,3 +589,47 @@ def test_bad_ascl(extra: str, words: list[str]) -> None:
 def test_ascl_needs_a_rising_period() -> None:
     with pytest.raises(ScalaError, match="rising period"):
         parse_ascl("!\nfalling\n 1\n -100.0\n", source="f.ascl")
+
+
+# --------------------------------------------------------------------------- fuzzing
+_scala_ish = st.lists(
+    st.one_of(
+        st.sampled_from(["!", "! c", "", " 12", "0", "x", "3/2", "-5.0", "2/1", "1e5", "440.0"]),
+        st.from_regex(r"[ \t]*[-+]?[0-9]{0,25}[./]?[0-9]{0,25}[ \t!a-z]{0,5}", fullmatch=True),
+        st.text(max_size=12),
+    ),
+    max_size=25,
+).map("\n".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=_scala_ish)
+def test_parsers_never_fail_with_anything_but_scala_error(text: str) -> None:
+    # any input either parses or gives a ScalaError (never IndexError, OverflowError, ...)
+    for parse in (parse_scl, parse_kbm, parse_ascl):
+        try:
+            result = parse(text, source="fuzz")
+        except ScalaError as exc:
+            assert str(exc).startswith("fuzz:") and "\n" not in str(exc)
+            continue
+        if parse is parse_scl:
+            assert parse_scl(format_scl(result)) == result
+        if parse is parse_kbm:
+            assert parse_kbm(format_kbm(result)) == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_any_bytes_decode_or_give_scala_error(data: bytes) -> None:
+    from xentune.tuning.scala import decode_scala_bytes
+
+    try:
+        text = decode_scala_bytes(data, source="b")
+    except ScalaError as exc:
+        assert "binary" in str(exc)
+        return
+    for parse in (parse_scl, parse_kbm):
+        try:
+            parse(text, source="b")
+        except ScalaError:
+            pass

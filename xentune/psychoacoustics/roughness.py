@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import torch
 
 from xentune.errors import ConfigError
+from xentune.psychoacoustics.bands import hk_critical_bandwidth_hz, sethares_s
 
 __all__ = [
     "MODELS",
@@ -129,13 +130,13 @@ def _pair_terms(
     df = (f_a - f_b).abs()  # Hz
     if model.curve == "exp":
         f_min = torch.minimum(f_a, f_b)  # Hz
-        x = (model.d_star / (model.s1 * f_min + model.s2)) * df  # critical-band units
+        s = sethares_s(f_min, d_star=model.d_star, s1=model.s1, s2=model.s2)  # 1/Hz
+        x = s * df  # critical-band units
         # e^{-b1 x} - e^{-b2 x} written as -e^{-b1 x} expm1(-(b2 - b1) x): the same two
         # transcendental calls, without the cancellation that costs float32 its accuracy when
         # two partials nearly coincide (x -> 0).
         return -weight * torch.exp(-model.b1 * x) * torch.expm1(-(model.b2 - model.b1) * x)
-    cbw = 1.72 * (0.5 * (f_a + f_b)).pow(0.65)  # Hz, Hutchinson & Knopoff critical bandwidth
-    y = df / cbw  # critical bandwidths
+    y = df / hk_critical_bandwidth_hz(0.5 * (f_a + f_b))  # critical bandwidths
     g = (4.0 * y * torch.exp(1.0 - 4.0 * y)).square()
     return weight * torch.where(y <= model.cutoff, g, torch.zeros_like(g))
 

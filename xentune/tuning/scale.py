@@ -449,12 +449,14 @@ def frequency_table(
 
     Where tuning-library departs from Scala we follow Scala (reference/tuning.md §3):
 
-    - **formal octave != scale size** (``octave_degree`` not 0 and not N, and not equal to
-      ``map_size``): tuning-library shifts each repeat of the pattern by the scale's period,
-      Scala by ``cents(octave_degree)``. 12-EDO with ``mapping-whitekeys-a440.kbm`` (formal
-      octave 7): key 74 is 523.25 Hz here (Scala), 698.46 Hz in tuning-library. Likewise
-      ``octave_degree == 0`` with ``map_size != N`` repeats by N degrees (Scala), not by
-      ``map_size`` degrees as tuning-library does.
+    - **how far a pattern repeat moves**: Scala moves each repeat of the mapping pattern by
+      ``octave_degree`` degrees (N when 0). tuning-library moves it by ``map_size`` degrees
+      when ``octave_degree`` is 0 or equals ``map_size``, else by one period, and "unwraps"
+      the scale when an entry exceeds N. They agree in the usual case (``octave_degree == N``
+      and entries within 0..N) and differ otherwise: 12-EDO with ``mapping-whitekeys-a440.kbm``
+      (formal octave 7) gives key 74 = 523.25 Hz here (Scala), 698.46 Hz in tuning-library.
+      Of the 528 surge-tests (.scl, .kbm) pairs, 113 are in this case; all differ from the
+      library and all equal a one-key-at-a-time implementation of Scala's rule.
     - **formal octave > N** (a pattern over two periods) and mappings whose trailing ``x``
       entries are left out: tuning-library rejects them, Scala and we accept them.
     - **reference note a whole number of patterns above the middle note** (``map_size > 0``,

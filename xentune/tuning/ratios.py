@@ -1,0 +1,393 @@
+"""Just ratios near an interval: best rational approximations, odd limit, prime limit, Tenney height."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from xentune.errors import ConfigError
+
+__all__ = [
+    "RatioMatch",
+    "iter_ratios_in_range",
+    "nearest_ratios",
+    "odd_limit",
+    "prime_limit",
+    "simplest_ratio",
+    "tenney_height",
+]
+
+
+@dataclass(frozen=True)
+class RatioMatch:
+    """A just ratio near an interval.
+
+    Attributes
+    ----------
+    ratio : Fraction
+        The ratio, in lowest terms (``Fraction`` always is).
+    cents : float
+        Size of the ratio in cents, ``1200 * log2(ratio)``.
+    error_cents : float
+        The interval minus the ratio, in cents: positive when the interval is wider (sharper)
+        than the ratio.
+    odd_limit : int
+        Largest odd part of numerator and denominator (`odd_limit`).
+    prime_limit : int
+        Largest prime factor of numerator or denominator, 1 for 1/1 (`prime_limit`).
+    tenney_height : float
+        ``log2(n * d)`` (`tenney_height`); the ranking key of `nearest_ratios`.
+    """
+
+    ratio: Fraction
+    cents: float
+    error_cents: float
+    odd_limit: int
+    prime_limit: int
+    tenney_height: float
+
+    @classmethod
+    def of(cls, ratio: Fraction, target_cents: float) -> RatioMatch:
+        """The match of ``ratio`` for an interval of ``target_cents``."""
+        cents = _fraction_cents(ratio)
+        return cls(
+            ratio=ratio,
+            cents=cents,
+            error_cents=target_cents - cents,
+            odd_limit=odd_limit(ratio),
+            prime_limit=prime_limit(ratio),
+            tenney_height=tenney_height(ratio),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form: the ratio as ``"n/d"`` and every number."""
+        return {
+            "ratio": f"{self.ratio.numerator}/{self.ratio.denominator}",
+            "cents": self.cents,
+            "error_cents": self.error_cents,
+            "odd_limit": self.odd_limit,
+            "prime_limit": self.prime_limit,
+            "tenney_height": self.tenney_height,
+        }
+
+
+def _as_positive_fraction(r: Fraction | int | str) -> Fraction:
+    f = Fraction(r)
+    if f <= 0:
+        raise ConfigError(f"ratio {r}: a frequency ratio must be > 0 (e.g. 3/2)")
+    return f
+
+
+def _fraction_cents(r: Fraction) -> float:
+    # log2 of the terms separately: exact enough for terms far beyond float range (2**2000/3).
+    return 1200.0 * (math.log2(r.numerator) - math.log2(r.denominator))
+
+
+def _odd_part(n: int) -> int:
+    return n >> ((n & -n).bit_length() - 1)
+
+
+def odd_limit(r: Fraction | int | str) -> int:
+    """Odd limit of a ratio: the larger odd part of its numerator and denominator.
+
+    Parameters
+    ----------
+    r : Fraction, int or str
+        A positive ratio (``"7/4"`` is accepted); it is reduced to lowest terms first.
+
+    Examples
+    --------
+    >>> odd_limit(Fraction(3, 2)), odd_limit(Fraction(5, 4)), odd_limit(Fraction(15, 8))
+    (3, 5, 15)
+    """
+    f = _as_positive_fraction(r)
+    return max(_odd_part(f.numerator), _odd_part(f.denominator))
+
+
+def tenney_height(r: Fraction | int | str) -> float:
+    """Tenney height ``log2(n * d)`` of a ratio ``n/d`` in lowest terms (1/1 -> 0, 3/2 -> 2.585).
+
+    Examples
+    --------
+    >>> round(tenney_height(Fraction(3, 2)), 4)
+    2.585
+    """
+    f = _as_positive_fraction(r)
+    return math.log2(f.numerator) + math.log2(f.denominator)
+
+
+def prime_limit(r: Fraction | int | str) -> int:
+    """Prime limit of a ratio: the largest prime factor of ``n * d`` (1 for 1/1).
+
+    Factorisation is exact (trial division, then Pollard-Brent rho with a Miller-Rabin test that
+    is deterministic below 3.3e24 and has error below 4**-24 above). Terms made of primes below
+    about 1e11 factor at any size (atomschis.scl's 25-digit terms are 3- and 5-smooth); a term
+    with two larger prime factors raises `ConfigError` instead of running for hours.
+
+    Examples
+    --------
+    >>> prime_limit(Fraction(7, 4)), prime_limit(Fraction(81, 80)), prime_limit(1)
+    (7, 5, 1)
+    """
+    f = _as_positive_fraction(r)
+    try:
+        return max(_largest_prime_factor(f.numerator), _largest_prime_factor(f.denominator))
+    except _FactoringBudgetExceeded as e:
+        raise ConfigError(
+            f"ratio {f}: cannot find its prime limit, {e.args[0]} has no prime factor below "
+            "about 1e11 and is too large to factor quickly; use a simpler ratio"
+        ) from None
+
+
+#: Pollard-rho steps before `prime_limit` gives up (about a second; finds factors up to ~1e11).
+_RHO_BUDGET = 500_000
+
+#: Largest interval handled, in cents: 2**1000, well inside float range.
+_MAX_ABS_CENTS = 1_200_000.0
+
+_SMALL_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
+
+
+def _is_probable_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    for p in _SMALL_PRIMES:
+        if n % p == 0:
+            return n == p
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d //= 2
+        s += 1
+    for a in _SMALL_PRIMES:  # deterministic for n < 3.3e24
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+class _FactoringBudgetExceeded(Exception):
+    pass
+
+
+def _pollard_brent(n: int) -> int:
+    """A non-trivial factor of the odd composite ``n`` (Brent's variant of Pollard's rho).
+
+    Expected work grows like the square root of the smallest prime factor, so a product of two
+    20-digit primes would take hours: after `_RHO_BUDGET` steps this gives up.
+    """
+    work = 0
+    for c in range(1, n):
+        y, r, q, g = 2, 1, 1, 1
+        x = ys = y
+        m = 128
+        while g == 1:
+            x = y
+            for _ in range(r):
+                y = (y * y + c) % n
+            work += r
+            if work > _RHO_BUDGET:
+                raise _FactoringBudgetExceeded(n)
+            k = 0
+            while k < r and g == 1:
+                ys = y
+                for _ in range(min(m, r - k)):
+                    y = (y * y + c) % n
+                    q = q * abs(x - y) % n
+                g = math.gcd(q, n)
+                k += m
+            r *= 2
+        if g == n:
+            g = 1
+            while g == 1:
+                ys = (ys * ys + c) % n
+                g = math.gcd(abs(x - ys), n)
+        if g != n:
+            return g
+    raise AssertionError(f"no factor found for {n}")  # unreachable for composite n
+
+
+def _largest_prime_factor(n: int) -> int:
+    if n < 1:
+        raise AssertionError(n)
+    largest = 1
+    for p in range(2, 1000):
+        if p * p > n:
+            break
+        if n % p == 0:
+            largest = p
+            while n % p == 0:
+                n //= p
+    if n == 1:
+        return largest
+    stack = [n]
+    while stack:
+        m = stack.pop()
+        if m < 1_000_000 or _is_probable_prime(m):  # m has no factor below 1000, so < 1e6 is prime
+            largest = max(largest, m)
+            continue
+        d = _pollard_brent(m)
+        stack += [d, m // d]
+    return largest
+
+
+def simplest_ratio(
+    low: Fraction,
+    high: Fraction | None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Fraction | None:
+    """The simplest positive fraction in an interval (the Stern-Brocot ancestor of all others).
+
+    Every other fraction of the interval lies in its Stern-Brocot subtree, so it has the smallest
+    numerator, the smallest denominator and the smallest Tenney height of all. Found by the
+    continued-fraction descent in O(number of partial quotients) steps, with exact arithmetic.
+
+    Parameters
+    ----------
+    low, high : Fraction
+        Bounds; ``high=None`` is +infinity. Only fractions > 0 are considered.
+    low_open, high_open : bool
+        Whether a bound itself is excluded.
+
+    Returns
+    -------
+    Fraction or None
+        None when the interval holds no positive fraction (empty, or a single excluded point).
+    """
+    # Walk down the continued fraction; each level maps x -> 1 / (x - floor(x)), which swaps
+    # the bounds, so the accumulated Moebius map (p q; r s) gives value = (p*z + q) / (r*z + s).
+    if high is not None and high <= 0:
+        return None
+    p, q, r, s = 1, 0, 0, 1
+    lo, hi, lo_open_, hi_open_ = low, high, low_open, high_open
+    if lo < 0:
+        lo, lo_open_ = Fraction(0), True
+    for _ in range(100_000):
+        if hi is not None and (hi < lo or (hi == lo and (lo_open_ or hi_open_))):
+            return None
+        # smallest positive integer in the interval, if any
+        k = math.floor(lo)
+        k = k + 1 if (lo_open_ or k < lo or k == 0) else k
+        if hi is None or k < hi or (k == hi and not hi_open_):
+            z = Fraction(k)
+            return Fraction(p * z + q, r * z + s)
+        # no integer inside: both bounds share floor k0 (hi may equal k0 + 1 only when open)
+        k0 = math.floor(lo)
+        frac_lo, frac_hi = lo - k0, hi - k0
+        p, q, r, s = p * k0 + q, p, r * k0 + s, r  # x = k0 + 1/z
+        new_lo = 1 / frac_hi
+        new_hi = None if frac_lo == 0 else 1 / frac_lo
+        lo, hi, lo_open_, hi_open_ = new_lo, new_hi, hi_open_, lo_open_
+    raise AssertionError("continued-fraction descent did not terminate")
+
+
+def iter_ratios_in_range(
+    low: Fraction,
+    high: Fraction,
+    *,
+    max_tenney_height: float | None = None,
+) -> Iterator[Fraction]:
+    """The fractions of ``[low, high]`` in increasing Tenney height (lazily, possibly endless).
+
+    Best-first search over subintervals: the simplest fraction of an interval has the smallest
+    ``n * d`` in it (see `simplest_ratio`); taking it out leaves two open subintervals, whose
+    simplest fractions go on a heap. Ties in ``n * d`` come out in increasing value. Stops after
+    the last fraction with ``log2(n*d) <= max_tenney_height``.
+    """
+    heap: list[tuple[int, Fraction, Fraction, Fraction, bool, bool]] = []
+
+    def push(lo: Fraction, hi: Fraction, lo_open: bool, hi_open: bool) -> None:
+        f = simplest_ratio(lo, hi, low_open=lo_open, high_open=hi_open)
+        if f is not None:
+            heapq.heappush(heap, (f.numerator * f.denominator, f, lo, hi, lo_open, hi_open))
+
+    push(low, high, False, False)
+    while heap:
+        _, f, lo, hi, lo_open, hi_open = heapq.heappop(heap)
+        if max_tenney_height is not None and tenney_height(f) > max_tenney_height + 1e-12:
+            return
+        yield f
+        push(lo, f, lo_open, True)
+        push(f, hi, True, hi_open)
+
+
+def nearest_ratios(
+    cents: float,
+    *,
+    tolerance_cents: float = 15.0,
+    max_results: int = 3,
+    max_tenney_height: float | None = 20.0,
+) -> list[RatioMatch]:
+    """The simplest just ratios within ``tolerance_cents`` of an interval, simplest first.
+
+    "Simplest" is the smallest Tenney height ``log2(n*d)``; among those within tolerance these
+    are exactly the best rational approximations in the Stern-Brocot sense (no simpler fraction
+    lies closer). Every fraction is a candidate, so a tolerance > 0 always admits some; the
+    ``max_tenney_height`` cap (default 20, i.e. ``n*d <= 2**20``: terms up to about a thousand)
+    keeps the answers musical, and with it a tight tolerance can admit none.
+
+    Parameters
+    ----------
+    cents : float
+        The interval in cents (any sign; negative means a ratio below 1/1).
+    tolerance_cents : float
+        Largest accepted ``|error|`` in cents, >= 0.
+    max_results : int
+        At most this many matches, >= 1.
+    max_tenney_height : float or None
+        Largest accepted ``log2(n*d)``; None for no cap.
+
+    Returns
+    -------
+    list[RatioMatch]
+        Increasing Tenney height (ties: closer first); empty when none qualifies.
+
+    Raises
+    ------
+    ConfigError
+        NaN or infinite cents, a negative tolerance, or ``max_results < 1``.
+
+    Examples
+    --------
+    >>> [str(m.ratio) for m in nearest_ratios(701.955)]
+    ['3/2']
+    >>> str(nearest_ratios(386.314, tolerance_cents=1.0)[0].ratio)
+    '5/4'
+    """
+    if not (math.isfinite(cents) and abs(cents) <= _MAX_ABS_CENTS):
+        raise ConfigError(
+            f"interval {cents} cents: must be a finite number of cents within "
+            f"+-{_MAX_ABS_CENTS:.0f} (e.g. 701.955)"
+        )
+    if not (tolerance_cents >= 0 and math.isfinite(tolerance_cents)):
+        raise ConfigError(f"tolerance {tolerance_cents} cents: must be finite and >= 0 (e.g. 15)")
+    if max_results < 1:
+        raise ConfigError(f"max_results {max_results}: must be >= 1 (e.g. 3)")
+    if tolerance_cents + abs(cents) > _MAX_ABS_CENTS:
+        raise ConfigError(
+            f"interval {cents} +- {tolerance_cents} cents: must stay within +-{_MAX_ABS_CENTS:.0f} cents"
+        )
+    # Bounds as exact binary fractions slightly widened by float rounding; each candidate is then
+    # checked against the tolerance in cents, so a fraction on the edge is judged by one rule.
+    slack = 1e-9
+    low = Fraction(2.0 ** ((cents - tolerance_cents - slack) / 1200.0))
+    high = Fraction(2.0 ** ((cents + tolerance_cents + slack) / 1200.0))
+    matches: list[RatioMatch] = []
+    for f in iter_ratios_in_range(low, high, max_tenney_height=max_tenney_height):
+        m = RatioMatch.of(f, cents)
+        if abs(m.error_cents) <= tolerance_cents:
+            matches.append(m)
+            if len(matches) == max_results:
+                break
+    matches.sort(key=lambda m: (m.ratio.numerator * m.ratio.denominator, abs(m.error_cents)))
+    return matches

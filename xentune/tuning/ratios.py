@@ -360,7 +360,7 @@ def nearest_ratios(
     Examples
     --------
     >>> [str(m.ratio) for m in nearest_ratios(701.955)]
-    ['3/2']
+    ['3/2', '58/39', '59/39']
     >>> str(nearest_ratios(386.314, tolerance_cents=1.0)[0].ratio)
     '5/4'
     """

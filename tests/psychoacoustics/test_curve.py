@@ -230,3 +230,24 @@ def test_golden_section_on_cusps_and_parabolas() -> None:
     np.testing.assert_allclose(fx, f(x), rtol=0)
     assert all(n == 4 for n in calls)  # every bracket advances in the same batched call
     assert len(calls) < 40
+
+
+@pytest.mark.parametrize(
+    ("f0", "expected"),
+    [(261.63, [602, 870, 1015, 1165, 1423]), (440.0, [577, 870, 1013, 1165, 1428])],
+)
+def test_free_bar_minima_reference_5(f0: float, expected: list[int]) -> None:
+    # reference/psychoacoustics.md §5: 4-partial ideal free bar, amplitudes 1, MATLAB constants,
+    # 1-cent grid to 1440 cents; the bar's minima depend on f0.
+    from xentune.timbre import free_bar_ratios
+
+    bar = Spectrum(tuple(free_bar_ratios(4)), (1.0, 1.0, 1.0, 1.0), "bar, 4 partials")
+    found = _cents(curve_minima(bar, f0_hz=f0, ratio_range=(1.0, 2 ** (1440 / 1200))))
+    np.testing.assert_allclose(found, expected, atol=0.6)
+
+
+def test_stretched_seven_partials_reference_5() -> None:
+    # reference §5: 7 partials k^log2(2.1), amplitudes 0.88^(k-1): 12-step stretched ET minima.
+    spectrum = parse_timbre("stretched:octave=2.1,partials=7,rolloff=0.88")
+    found = _cents(curve_minima(spectrum, ratio_range=(1.0, 2 ** (1440 / 1200))))
+    np.testing.assert_allclose(found, [286, 338, 414, 533, 623, 751, 947, 1037, 1284], atol=0.6)

@@ -425,3 +425,27 @@ def test_fused_equals_eager_forward_and_backward(model):
     gf = torch.autograd.grad(fused.sum(), (f0, amps))
     for a, b in zip(gf, ge, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-7)
+
+
+def test_fused_falls_back_to_eager_when_compilation_fails(monkeypatch):
+    from xentune.psychoacoustics import roughness as module
+
+    def broken(model_name):
+        def compiled(*args):
+            raise RuntimeError("no C++ compiler found\nsecond line")
+
+        return compiled
+
+    monkeypatch.setattr(module, "_compiled_chord_sum", broken)
+    monkeypatch.setattr(module, "_FUSION_BROKEN", [])
+    f0 = torch.tensor([[200.0, 310.0, 405.0]], dtype=F64)
+    r = torch.arange(1.0, 6.0, dtype=F64)
+    a = 1 / r
+    with pytest.warns(
+        RuntimeWarning, match="no C\\+\\+ compiler found; using the eager kernel|eager"
+    ):
+        fused = chord_roughness(f0, r, a, fused=True)
+    assert module._FUSION_BROKEN == ["RuntimeError: no C++ compiler found"]
+    torch.testing.assert_close(fused, chord_roughness(f0, r, a), rtol=0, atol=0)
+    fused_again = chord_roughness(f0, r, a, fused=True)  # no second warning, still eager
+    torch.testing.assert_close(fused_again, fused, rtol=0, atol=0)

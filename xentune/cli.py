@@ -9,8 +9,10 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from xentune.commands.curve import curve_command
 from xentune.commands.render import render_command
+from xentune.commands.sample import sample_command
 from xentune.commands.score import score_command
 from xentune.commands.timbre import timbre_app
+from xentune.commands.train import train_command
 from xentune.errors import XentuneError
 
 __all__ = ["app", "main"]
@@ -29,6 +31,8 @@ app.add_typer(timbre_app, name="timbre")
 app.command("curve")(curve_command)
 app.command("render")(render_command)
 app.command("score")(score_command)
+app.command("train")(train_command)
+app.command("sample")(sample_command)
 
 
 def _one_line(message: str) -> str:

@@ -8,7 +8,13 @@ from xentune.errors import ConfigError
 from xentune.generator.energy import Energy
 from xentune.generator.model import PieceFlow
 
-__all__ = ["refine", "sample_pieces"]
+__all__ = ["DEFAULT_REFINE_STEPS", "DEFAULT_STEP_S", "refine", "sample_pieces"]
+
+#: Seconds per chord when pieces become a `Score`.
+DEFAULT_STEP_S = 0.6
+
+#: Refinement steps recommended for listening and analysis (see `refine`).
+DEFAULT_REFINE_STEPS = 40
 
 #: Step size of refinement, in cents per step (Adam normalises the gradient, so this is the
 #: largest move of a pitch per step; 1 cent keeps refinement inside the sample's basin).

@@ -1,0 +1,247 @@
+"""Tests of training: seeding, checkpoints, bitwise resume (also after SIGKILL), config errors."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from xentune.errors import CheckpointError, ConfigError
+from xentune.generator.energy import Energy, EnergyConfig
+from xentune.generator.train import TrainConfig, load_trained, temperature_at, train
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tiny(**overrides: object) -> TrainConfig:
+    """A training run of a few seconds: 2 voices x 3 steps, a small flow."""
+    values: dict[str, object] = dict(
+        timbre="harmonic:partials=4",
+        voices=2,
+        steps=3,
+        train_steps=8,
+        batch_size=16,
+        hidden=16,
+        n_bins=6,
+        checkpoint_every=3,
+        temperature=0.3,
+    )
+    values.update(overrides)
+    return TrainConfig(**values)  # type: ignore[arg-type]
+
+
+def assert_same_model(a: torch.nn.Module, b: torch.nn.Module) -> None:
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+
+
+def test_same_seed_same_result_other_seed_other_result() -> None:
+    a = train(tiny(), quiet=True)
+    b = train(tiny(), quiet=True)
+    c = train(tiny(seed=1), quiet=True)
+    assert_same_model(a.model, b.model)
+    assert a.history == b.history
+    assert a.history["energy"] != c.history["energy"]
+    assert a.history["step"] == list(range(1, 9))
+    assert set(a.history) >= {"step", "energy", "entropy", "loss", "temperature"}
+
+
+def test_training_lowers_the_free_energy() -> None:
+    """Loss = E/T - H; from the uniform start it must fall (energy drops much faster than entropy)."""
+    res = train(tiny(train_steps=40, anneal_fraction=0.0, lr=5e-3), quiet=True)
+    first = sum(res.history["loss"][:5]) / 5
+    last = sum(res.history["loss"][-5:]) / 5
+    assert last < first - 1.0
+    assert all(math.isfinite(v) for v in res.history["entropy"])
+
+
+def test_checkpoint_then_resume_is_bitwise_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tiny()
+    full = train(cfg, checkpoint_path=tmp_path / "full.pt", quiet=True)
+
+    class Killed(Exception):
+        pass
+
+    calls = {"n": 0}
+    original = Energy.forward
+
+    def dying(self: Energy, cents: torch.Tensor) -> torch.Tensor:
+        calls["n"] += 1
+        if calls["n"] == 6:  # during step 6, after the checkpoint of step 3
+            raise Killed
+        return original(self, cents)
+
+    monkeypatch.setattr(Energy, "forward", dying)
+    with pytest.raises(Killed):
+        train(cfg, checkpoint_path=tmp_path / "run.pt", quiet=True)
+    monkeypatch.setattr(Energy, "forward", original)
+    assert load_trained(tmp_path / "run.pt").step == 3
+
+    resumed = train(cfg, checkpoint_path=tmp_path / "run.pt", resume=True, quiet=True)
+    assert_same_model(full.model, resumed.model)
+    assert resumed.history == full.history
+    final = load_trained(tmp_path / "run.pt")
+    assert final.step == cfg.train_steps
+    assert_same_model(final.model, full.model)
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from xentune.generator.energy import Energy
+    from xentune.generator.train import TrainConfig, train
+    original = Energy.forward
+    def slow(self, cents):  # slow steps down so that the parent can kill mid-run
+        time.sleep(0.05)
+        return original(self, cents)
+    Energy.forward = slow
+    cfg = TrainConfig(**eval(sys.argv[1]))
+    train(cfg, checkpoint_path=sys.argv[2], quiet=True)
+    print("finished")
+    """
+)
+
+
+def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
+    settings = dict(
+        timbre="harmonic:partials=4",
+        voices=2,
+        steps=3,
+        train_steps=60,
+        batch_size=16,
+        hidden=16,
+        n_bins=6,
+        checkpoint_every=4,
+        temperature=0.3,
+    )
+    cfg = TrainConfig(**settings)  # type: ignore[arg-type]
+    ckpt = tmp_path / "model.pt"
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, repr(settings), str(ckpt)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not ckpt.exists():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "no checkpoint within 120 s"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    killed_at = load_trained(ckpt).step
+    assert 0 < killed_at < cfg.train_steps
+
+    resumed = train(cfg, checkpoint_path=ckpt, resume=True, quiet=True)
+    full = train(cfg, quiet=True)
+    assert_same_model(full.model, resumed.model)
+    assert resumed.history == full.history
+
+
+def test_resume_from_another_configuration_is_refused(tmp_path: Path) -> None:
+    ckpt = tmp_path / "model.pt"
+    train(tiny(train_steps=3), checkpoint_path=ckpt, quiet=True)
+    with pytest.raises(
+        CheckpointError, match=r"another configuration \(temperature 0.3 \(checkpoint\) vs 0.5"
+    ):
+        train(tiny(train_steps=3, temperature=0.5), checkpoint_path=ckpt, resume=True, quiet=True)
+    with pytest.raises(CheckpointError, match="another configuration"):
+        train(
+            tiny(train_steps=3, timbre="harmonic:partials=5"),
+            checkpoint_path=ckpt,
+            resume=True,
+            quiet=True,
+        )
+
+
+def test_resume_needs_a_readable_checkpoint(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="no checkpoint there"):
+        train(tiny(), checkpoint_path=tmp_path / "missing.pt", resume=True, quiet=True)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable xentune model file"):
+        train(tiny(), checkpoint_path=junk, resume=True, quiet=True)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(CheckpointError, match="not a xentune model file"):
+        load_trained(foreign)
+
+
+def test_checkpoints_are_written_atomically(tmp_path: Path) -> None:
+    train(tiny(), checkpoint_path=tmp_path / "model.pt", quiet=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]  # no temp files left
+
+
+def test_load_trained_round_trip(tmp_path: Path) -> None:
+    cfg = tiny()
+    res = train(cfg, checkpoint_path=tmp_path / "model.pt", quiet=True)
+    loaded = load_trained(tmp_path / "model.pt")
+    assert loaded.config == cfg
+    assert loaded.history == res.history
+    assert loaded.spectrum.ratios == (1.0, 2.0, 3.0, 4.0)
+    assert_same_model(loaded.model, res.model)
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_temperature_schedule() -> None:
+    cfg = TrainConfig(train_steps=100, temperature=0.2, anneal_factor=10.0, anneal_fraction=0.5)
+    assert temperature_at(cfg, 0) == pytest.approx(2.0)
+    assert temperature_at(cfg, 25) == pytest.approx(0.2 * math.sqrt(10))
+    assert temperature_at(cfg, 50) == 0.2
+    assert temperature_at(cfg, 99) == 0.2
+    flat = TrainConfig(train_steps=100, temperature=0.2, anneal_fraction=0.0)
+    assert temperature_at(flat, 0) == 0.2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"voices": 0}, "voices=0: must be an integer >= 1"),
+        ({"steps": 0}, "steps=0"),
+        ({"temperature": -1.0}, r"temperature=-1.0: must be a finite number > 0"),
+        ({"temperature": float("nan")}, "temperature=nan"),
+        ({"lr": float("inf")}, "lr=inf"),
+        ({"batch_size": 1}, "batch_size=1: must be an integer >= 2"),
+        ({"seed": -3}, "seed=-3"),
+        ({"voices": 64, "steps": 64}, "at most 512 pitches"),
+        ({"anneal_fraction": 1.5}, "anneal_fraction=1.5"),
+        ({"timbre": ""}, "give a timbre SPEC"),
+    ],
+)
+def test_config_errors(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        TrainConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_unknown_timbre_fails_before_training() -> None:
+    from xentune.errors import SpecError
+
+    with pytest.raises(SpecError):
+        train(tiny(timbre="nosuchtimbre"), quiet=True)
+
+
+def test_config_from_dict_rejects_unknown_keys() -> None:
+    with pytest.raises(ConfigError, match="unknown training settings"):
+        TrainConfig.from_dict({"timbre": "harmonic", "warp": 9})
+    assert TrainConfig.from_dict({"energy": EnergyConfig().to_dict()}) == TrainConfig()
+
+
+def test_cuda_matches_its_own_rerun(cuda_device: torch.device) -> None:
+    a = train(tiny(), device=cuda_device, quiet=True)
+    b = train(tiny(), device=cuda_device, quiet=True)
+    assert a.history == b.history

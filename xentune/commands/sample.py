@@ -1,0 +1,66 @@
+"""``xentune sample``: sample pieces from a trained model into DIR/score.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xentune.atomic import atomic_dir, check_output_path
+from xentune.device import resolve_device
+from xentune.errors import CheckpointError
+from xentune.generator.sample import DEFAULT_STEP_S, sample_pieces
+from xentune.generator.score import Score, save_scores
+from xentune.generator.train import load_trained
+
+__all__ = ["sample_command"]
+
+
+def sample_command(
+    model: Annotated[Path, typer.Argument(help="Model file written by xentune train")],
+    out: Annotated[Path, typer.Option(help="Folder to create; the pieces go to OUT/score.json")],
+    pieces: Annotated[int, typer.Option(help="Number of pieces")] = 16,
+    seed: Annotated[int, typer.Option(help="Seed of the sampling noise")] = 0,
+    refine_steps: Annotated[
+        int, typer.Option(help="Gradient steps on the energy after sampling (0 = raw samples)")
+    ] = 0,
+    step_s: Annotated[
+        float, typer.Option(help="Duration of one chord in seconds")
+    ] = DEFAULT_STEP_S,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing folder")] = False,
+) -> None:
+    """Sample pieces (continuous pitches) from a trained generator and save them as score.json."""
+    check_output_path(out, force=force)
+    torch_device = resolve_device(device)
+    trained = load_trained(model, device=torch_device)
+    if trained.step < trained.config.train_steps:
+        raise CheckpointError(
+            f"{model}: only {trained.step} of {trained.config.train_steps} training steps done; "
+            f"finish it with xentune train --resume --out {model} (and the same settings)"
+        )
+    cents = sample_pieces(
+        trained.model,
+        n_pieces=pieces,
+        seed=seed,
+        energy=trained.energy,
+        refine_steps=refine_steps,
+        device=torch_device,
+    )
+    scores = [
+        Score.from_chords(
+            piece.cpu().double().numpy(),
+            step_s=step_s,
+            timbre=trained.config.timbre,
+            reference_hz=trained.config.reference_hz,
+            spectrum=trained.spectrum.to_dict(),
+        )
+        for piece in cents
+    ]
+    with atomic_dir(out, force=force) as tmp:
+        save_scores(tmp / "score.json", scores)
+    v, t = trained.config.voices, trained.config.steps
+    typer.echo(
+        f"sampled {pieces} pieces of {v} voices x {t} chords (refine steps {refine_steps}); wrote {out}/score.json"
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +17,7 @@ from xentune.psychoacoustics.curve import (
     save_curve,
 )
 from xentune.timbre import parse_timbre
+from xentune.tuning.ratios import nearest_ratios
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = ["curve_command"]
@@ -28,17 +27,15 @@ _RATIO_TOLERANCE_CENTS = 10.0
 
 
 def _nearest_simple_ratio(cents: float) -> tuple[str, float | None]:
-    """The simplest ratio (smallest denominator, up to 64) within 10 cents: ``("3/2", -0.0)``.
+    """The simplest just ratio (least Tenney height) within 10 cents: ``("3/2", -0.0)``.
 
-    Returns ``("", None)`` when no such ratio exists.
+    Returns ``("", None)`` when no ratio qualifies.
     """
-    ratio = 2.0 ** (cents / 1200.0)
-    for max_denominator in range(1, 65):
-        fraction = Fraction(ratio).limit_denominator(max_denominator)
-        error = cents - 1200.0 * math.log2(fraction)
-        if abs(error) <= _RATIO_TOLERANCE_CENTS:
-            return f"{fraction.numerator}/{fraction.denominator}", error
-    return "", None
+    matches = nearest_ratios(cents, tolerance_cents=_RATIO_TOLERANCE_CENTS, max_results=1)
+    if not matches:
+        return "", None
+    ratio = matches[0].ratio
+    return f"{ratio.numerator}/{ratio.denominator}", matches[0].error_cents
 
 
 def _table(curve: DissonanceCurve, minima: list[CurveMinimum]) -> tuple[str, list[str]]:

@@ -63,8 +63,8 @@ __all__ = [
 #: Samples per block of the block-rotation path (the sqrt of a typical note length in samples
 #: balances the per-block phase work against the per-note basis work).
 DEFAULT_BLOCK_SIZE = 256
-#: Work per chunk, in output samples of note tiles (bounds memory: ~16 MB of float32 tiles).
-DEFAULT_CHUNK_SAMPLES = 1 << 22
+#: Work per chunk, in samples of note tiles (bounds memory: 2 x 64 MB of float32 workspace).
+DEFAULT_CHUNK_SAMPLES = 1 << 24
 
 _TWO_PI = 2.0 * math.pi
 _TINY = 1e-12
@@ -302,6 +302,7 @@ def render_notes(
             rows = (batch_index[items][:, None, None] * n_channels + chan[None, :, None]) * n_rows
             rows = rows + c_row0[:, None, None] + j[None, None, :]  # (I, C, Bmax+1)
             rows = torch.clamp(rows, max=out.shape[0] - 1)  # pad blocks hold zeros
+            sink = _OverlapAdd(out, rows, item_nblk[chunk])
             args = (
                 freq[items],
                 onset[items],
@@ -316,16 +317,17 @@ def render_notes(
             if direct:
                 assert glide is not None
                 tiles = _direct_tiles(*args, glide=glide[items], **common)
-                out.index_add_(0, rows.reshape(-1), tiles.reshape(-1, L))
+                for c in range(n_channels):
+                    sink.add(c, tiles[:, c])  # gains are in the tiles
             else:
                 size = len(chunk) * (bmax + 1) * L
                 if workspace is None or workspace.shape[1] < size:
                     # Reused across chunks: fresh multi-MB buffers page-fault on every
                     # allocation, which costs more than the arithmetic (performance.md §3.1).
                     workspace = torch.empty(
-                        3, max(size, min(budget, n_batch * n_rows * L)), device=device, dtype=dtype
+                        2, max(size, min(budget, n_batch * n_rows * L)), device=device, dtype=dtype
                     )
-                _add_block_chunk(out, rows, workspace, *args, **common)
+                _add_block_chunk(sink, workspace, *args, **common)
             done_blocks += int(item_nblk[chunk].sum())
             if progress is not None:
                 progress(done_blocks, total_blocks)
@@ -346,9 +348,37 @@ def _block_times(
     return first / sr - onset[:, None]  # s
 
 
+class _OverlapAdd:
+    """Adds note tiles (I, Bmax+1, L) into the output rows of one chunk.
+
+    On CUDA, one ``index_add_`` (atomics). On the CPU, one slice ``add_`` per item over its valid
+    blocks: ``index_add_`` along dim 0 adds row by row there, which measured 5.7 ms for 16k rows
+    on one thread but 90-360 ms on two busy cores; the slice loop measured 5.9 and 14 ms.
+    """
+
+    def __init__(self, out: torch.Tensor, rows: torch.Tensor, n_blk: np.ndarray) -> None:
+        self.out = out
+        self.rows = rows  # (I, C, Bmax+1)
+        self.n_blk = n_blk
+        self.first = rows[:, :, 0].cpu().numpy() if not out.is_cuda else None  # (I, C)
+
+    def add(self, channel: int, tiles: torch.Tensor, gains: torch.Tensor | None = None) -> None:
+        """Add ``tiles`` (I, Bmax+1, L) to ``channel``, each item scaled by ``gains`` (I,)."""
+        if self.first is None:
+            if gains is not None:
+                tiles = tiles * gains.to(tiles.dtype)[:, None, None]
+            self.out.index_add_(
+                0, self.rows[:, channel].reshape(-1), tiles.reshape(-1, tiles.shape[-1])
+            )
+            return
+        rows = self.first[:, channel].tolist()
+        alphas = [1.0] * len(rows) if gains is None else gains.tolist()
+        for i, (row, n, alpha) in enumerate(zip(rows, self.n_blk.tolist(), alphas, strict=True)):
+            self.out[row : row + n].add_(tiles[i, :n], alpha=alpha)
+
+
 def _add_block_chunk(
-    out: torch.Tensor,
-    rows: torch.Tensor,
+    sink: _OverlapAdd,
     workspace: torch.Tensor,
     freq: torch.Tensor,
     onset: torch.Tensor,
@@ -369,11 +399,10 @@ def _add_block_chunk(
     dtype: torch.dtype,
     rolloff: float,
 ) -> None:
-    """Add constant-pitch notes to ``out`` (rows of L samples) by block rotation.
+    """Add constant-pitch notes to the output (through ``sink``) by block rotation.
 
-    ``rows`` (I, C, Bmax+1) are the output rows of every block of every item and channel; block
-    ``Bmax`` of every item is a zero dummy (the target of unused breakpoint slots).
-    ``workspace`` (3, >= I * (Bmax+1) * L) holds the partial sum, the envelope and the tile.
+    Block ``Bmax`` of every item is a zero dummy (the target of unused breakpoint slots).
+    ``workspace`` (2, >= I * (Bmax+1) * L) holds the partial sum and the envelope.
     """
     n_items = freq.shape[0]
     n_channels = gains.shape[1]
@@ -429,15 +458,12 @@ def _add_block_chunk(
     fix_index = bp_blk[:, :, None].expand(-1, -1, L)
     line = torch.stack([torch.ones_like(m), m]).to(dtype).expand(n_items, 2, L)  # (I, 2, L)
     ramp = workspace[1, :size].view(shape)
-    tile = workspace[2, :size].view(shape)
+    torch.bmm(torch.stack([e0, slope], dim=-1).to(dtype), line, out=ramp)  # level + slope * m
+    # Repeated indices (two breakpoints in one block) write identical values.
+    ramp.scatter_(1, fix_index, env_fix.to(dtype))
+    raw.mul_(ramp)  # (I, Bmax+1, L), the notes' sound
     for c in range(n_channels):
-        g = gains[:, c, None]  # (I, 1)
-        level_slope = torch.stack([e0 * g, slope * g], dim=-1).to(dtype)  # (I, Bmax+1, 2)
-        torch.bmm(level_slope, line, out=ramp)  # level + slope * m, (I, Bmax+1, L)
-        # Repeated indices (two breakpoints in one block) write identical values.
-        ramp.scatter_(1, fix_index, (env_fix * g[:, :, None]).to(dtype))
-        torch.mul(raw, ramp, out=tile)
-        out.index_add_(0, rows[:, c].reshape(-1), tile.view(-1, L))
+        sink.add(c, raw, None if n_channels == 1 else gains[:, c])
 
 
 def _direct_tiles(

@@ -368,6 +368,11 @@ def _fused_chord_sum(*args: torch.Tensor, model: _Model) -> torch.Tensor:
     """`_chord_sum` compiled; falls back to eager (with one warning) if compilation fails."""
     if not _FUSION_BROKEN:
         try:
+            f0, f_lo, f_hi, _, within_weight, _, cross_weight = args
+            for t in (f0, f_lo, f_hi, within_weight, cross_weight):
+                if t.dim() in (2, 3) and t.shape[0] == f0.shape[0]:
+                    # the chord batch may change between calls: compile once for any size
+                    torch._dynamo.maybe_mark_dynamic(t, 0)
             return _compiled_chord_sum(model.name)(*args, model)
         except Exception as exc:  # any compiler failure means "run eager"
             _FUSION_BROKEN.append(f"{type(exc).__name__}: {exc}".splitlines()[0])

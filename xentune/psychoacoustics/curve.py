@@ -180,7 +180,7 @@ def dissonance_curve(
     model : str
         Roughness model: "sethares" (default), "sethares1993", "vassilakis", "hutchinson".
     n_points : int, optional
-        Grid points (>= 3), evenly spaced in cents; default one every 0.5 cent.
+        Grid points (>= 3), evenly spaced in cents; default one every 0.5 cent (at least 3).
 
     Returns
     -------
@@ -199,7 +199,7 @@ def dissonance_curve(
     lo, hi = _check_options(f0_hz, ratio_range, model)
     lo_cents, hi_cents = 1200.0 * math.log2(lo), 1200.0 * math.log2(hi)
     if n_points is None:
-        n_points = math.ceil((hi_cents - lo_cents) / GRID_STEP_CENTS) + 1
+        n_points = max(3, math.ceil((hi_cents - lo_cents) / GRID_STEP_CENTS) + 1)
     if n_points < 3:
         raise ConfigError(f"n_points={n_points}: a curve needs at least 3 points")
     cents = torch.linspace(lo_cents, hi_cents, n_points, dtype=torch.float64)  # (G,)

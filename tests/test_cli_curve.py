@@ -45,6 +45,9 @@ def test_must_show_stretched(cli: Cli) -> None:
     )
     assert result.code == 0, result.stderr
     _near_each(_table_cents(result.stdout), [751.3, 1284.4], tol=1.0)
+    # Labelled as ratios of the stretched series: (3/2)^s with s = log2(2.1).
+    assert "(3/2)^s (+0.0 cents)" in result.stdout and "(2/1)^s (+0.0 cents)" in result.stdout
+    assert "s = log2(2.1) = 1.07039" in result.stdout
 
 
 def test_min_depth_zero_shows_the_weak_minimum(cli: Cli) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -26,19 +27,26 @@ __all__ = ["curve_command"]
 _RATIO_TOLERANCE_CENTS = 10.0
 
 
-def _nearest_simple_ratio(cents: float) -> tuple[str, float | None]:
+def _nearest_simple_ratio(cents: float, *, stretch: float = 1.0) -> tuple[str, float | None]:
     """The simplest just ratio (least Tenney height) within 10 cents: ``("3/2", -0.0)``.
 
-    Returns ``("", None)`` when no ratio qualifies.
+    With ``stretch = log2(A) != 1`` (a timbre whose partial k sits at ``k ** stretch``) the
+    interval is first divided by the stretch, and the label reads ``"(3/2)^s"``: the just ratio
+    as the stretched series has it. Returns ``("", None)`` when no ratio qualifies.
     """
-    matches = nearest_ratios(cents, tolerance_cents=_RATIO_TOLERANCE_CENTS, max_results=1)
+    matches = nearest_ratios(cents / stretch, tolerance_cents=_RATIO_TOLERANCE_CENTS, max_results=1)
     if not matches:
         return "", None
     ratio = matches[0].ratio
-    return f"{ratio.numerator}/{ratio.denominator}", matches[0].error_cents
+    label = f"{ratio.numerator}/{ratio.denominator}"
+    if stretch != 1.0:
+        return f"({label})^s", matches[0].error_cents * stretch
+    return label, matches[0].error_cents
 
 
-def _table(curve: DissonanceCurve, minima: list[CurveMinimum]) -> tuple[str, list[str]]:
+def _table(
+    curve: DissonanceCurve, minima: list[CurveMinimum], *, stretch: float
+) -> tuple[str, list[str]]:
     """The printed table of minima, and the nearest-ratio label of each."""
     span = float(curve.values.max() - curve.values.min()) or 1.0
     lines = [
@@ -46,7 +54,7 @@ def _table(curve: DissonanceCurve, minima: list[CurveMinimum]) -> tuple[str, lis
     ]
     labels = []
     for m in minima:
-        label, error = _nearest_simple_ratio(m.cents)
+        label, error = _nearest_simple_ratio(m.cents, stretch=stretch)
         labels.append(label)
         near = f"{label} ({round(error, 1) + 0.0:+.1f} cents)" if error is not None else "-"
         lines.append(
@@ -99,7 +107,10 @@ def curve_command(
     curve = dissonance_curve(spectrum, f0_hz=f0_hz, ratio_range=(lo, hi), model=model)
     every = minima_of_curve(curve, spectrum)
     minima = minima_of_curve(curve, spectrum, min_relative_depth=min_depth)
-    table, labels = _table(curve, minima)
+    # A stretched timbre (pseudo-octave A != 2) favours stretched ratios: label them as such.
+    octave = spectrum.pseudo_octave
+    stretch = math.log2(octave) if octave is not None and abs(octave - 2.0) > 1e-12 else 1.0
+    table, labels = _table(curve, minima, stretch=stretch)
     typer.echo(
         f"dissonance curve of {spectrum.name} ({model}, f0 {curve.f0_hz:.2f} Hz, ratios {lo:g}-{hi:g}): "
         f"{len(minima)} minima"
@@ -108,6 +119,8 @@ def curve_command(
     if len(every) > len(minima):
         hidden = len(every) - len(minima)
         typer.echo(f"({hidden} shallower minima hidden; --min-depth 0 shows all)")
+    if stretch != 1.0:
+        typer.echo(f"(r)^s: ratio r of the stretched series, s = log2({octave:g}) = {stretch:.5f}")
     if out is not None:
         path = save_curve(out, curve, minima, spectrum=spectrum, labels=labels, force=force)
         typer.echo(f"wrote {path}")

@@ -320,6 +320,52 @@ def test_matches_slow_reference(
     assert np.max(np.abs(y - ref)) < 2e-5
 
 
+def np_glide(
+    notes, glides, ratios, amps, n_samples, env, *, sr, decay=None, phases=None
+) -> np.ndarray:
+    """Closed-form exponential glides: f(t) = f exp(kappa min(t, d)), phase = its integral."""
+    y = np.zeros(n_samples)
+    n = np.arange(n_samples)
+    for i, ((f, onset, d, amp), g) in enumerate(zip(notes, glides, strict=True)):
+        t = n / sr - onset
+        kappa = g * math.log(2) / 1200 / d
+        held = np.minimum(t, d)
+        cycles = f * np.expm1(kappa * held) / kappa + f * math.exp(kappa * d) * np.maximum(t - d, 0)
+        e = np_envelope(t, d, env) * amp
+        for k, (r, a) in enumerate(zip(ratios, amps, strict=True)):
+            gk = a * (np.exp(-t / decay[k]) if decay is not None else 1.0)
+            y += e * gk * np.sin(2 * np.pi * r * cycles + phases[i][k])
+    return y
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31), n_notes=st.integers(1, 4), struck=st.booleans())
+def test_glides_match_closed_form(seed, n_notes, struck) -> None:
+    sr = 8000
+    rng = np.random.default_rng(seed)
+    notes = _random_notes(rng, n_notes, span_s=0.2)
+    notes[:, 0] = rng.uniform(50, 600, n_notes)
+    notes[:, 2] = rng.uniform(0.05, 0.4, n_notes)
+    glides = rng.uniform(-1200, 1200, n_notes)  # up to an octave either way: <= 1200 Hz * 2.5
+    ratios, amps = np.array([1.0, 2.5]), np.array([1.0, 0.4])
+    decay_s = np.array([0.3, 0.1]) if struck else None
+    phases = rng.uniform(0, 2 * np.pi, (n_notes, 2))
+    n = int(0.7 * sr)
+    y = render(
+        notes,
+        ratios,
+        amps,
+        n,
+        ENV,
+        sr=sr,
+        glide_cents=t64(glides),
+        decay_s=None if decay_s is None else t64(decay_s),
+        phase_rad=t64(phases),
+    )
+    ref = np_glide(notes, glides, ratios, amps, n, ENV, sr=sr, decay=decay_s, phases=phases)
+    assert np.max(np.abs(y - ref)) < 2e-5
+
+
 def test_glide_path_without_glide_equals_block_path() -> None:
     rng = np.random.default_rng(4)
     notes = _random_notes(rng, 5, span_s=0.3)

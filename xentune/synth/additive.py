@@ -256,8 +256,9 @@ def render_notes(
         if glide is None
         else (glide.cpu().numpy()[idx_np] != 0.0)
     )
-    # Long notes are split into segments of at most max_blocks blocks (same note, later rows).
-    max_blocks = max(1, chunk_samples // (L * n_channels) - 1)
+    # Long notes are split into segments of at most max_blocks blocks (same note, later rows),
+    # so that one item fits a chunk on either path (the direct path's budget is a quarter).
+    max_blocks = max(1, chunk_samples // (4 * L * n_channels) - 1)
     n_seg = -(-nblk_np // max_blocks)
     item_note = np.repeat(idx_np, n_seg)
     seg = np.arange(item_note.size) - np.repeat(np.cumsum(n_seg) - n_seg, n_seg)
@@ -283,8 +284,8 @@ def render_notes(
         if sel.size == 0:
             continue
         order = sel[np.argsort(-item_nblk[sel], kind="stable")]  # longest first: little padding
-        # Bound tiles (items x channels x blocks x L) and, for the block path, the per-note basis
-        # (items x 4P x L); the direct path holds a few float64 temporaries per tile sample.
+        # Bound tiles (items x blocks x L) and, for the block path, the per-note basis
+        # (items x 2P x L); the direct path holds a few float64 temporaries per tile sample.
         budget = chunk_samples // (4 if direct else 1)
         i = 0
         while i < order.size:

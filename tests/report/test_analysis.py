@@ -66,6 +66,7 @@ def test_harmonic_run_names_steps_with_just_ratios(harmonic: Analysis) -> None:
     assert any("Best equal divisions" in f and "12-EDO" in f for f in harmonic.findings)
     # The harmonic curve's minima are the just intervals: every step sits on one.
     assert harmonic.agreement is not None and harmonic.agreement.max_abs_minimum_offset_cents < 3
+    assert harmonic.agreement.follows == "both"
 
 
 def test_stretched_run_follows_curve_minima_not_just_ratios(stretched: Analysis) -> None:
@@ -85,7 +86,11 @@ def test_stretched_run_follows_curve_minima_not_just_ratios(stretched: Analysis)
     assert fifth.degree_offset_cents is not None and fifth.degree_offset_cents > 40
     assert fifth.minimum_offset_cents is not None and fifth.minimum_offset_cents > 40
     assert any("no degree lies within 10 c of 3/2" in f for f in stretched.findings)
-    assert any("follow the timbre's dissonance-curve minima" in f for f in stretched.findings)
+    assert any(
+        "the degrees follow the curve minima, not just intonation" in f for f in stretched.findings
+    )
+    assert stretched.agreement.n_near_minimum == stretched.agreement.n_degrees == 6
+    assert stretched.agreement.n_near_simple_ratio == 0
     # EDOs divide the stretched period, not the octave.
     assert all(e.period_cents == pytest.approx(p.cents) for e in stretched.edo.best)
 

@@ -73,6 +73,8 @@ LANDMARK_RATIOS = (
 )
 #: A step within this many cents of a landmark ratio "is" that ratio in the findings.
 LANDMARK_HIT_CENTS = 10.0
+#: A degree within this many cents of a curve minimum (or a simple ratio) is "near" it.
+AGREEMENT_TOLERANCE_CENTS = 10.0
 #: Most points of a curve, density or training history kept in ``report.json`` (for the plots).
 MAX_SERIES_POINTS = 1500
 
@@ -189,10 +191,14 @@ class Landmark:
 class Agreement:
     """Do the steps sit on the timbre's curve minima or on simple just ratios?"""
 
+    n_degrees: int  # degrees compared (the period included)
+    tolerance_cents: float  # "near" means within this many cents
+    n_near_minimum: int  # degrees near a curve minimum
+    n_near_simple_ratio: int  # degrees near a ratio of odd limit <= SIMPLE_ODD_LIMIT
     mean_abs_minimum_offset_cents: float
     max_abs_minimum_offset_cents: float
     mean_abs_simple_ratio_error_cents: float
-    follows: str  # "curve minima", "just ratios" or "both"
+    follows: str  # "curve minima", "just ratios", "both" or "neither"
     verdict: str
 
 
@@ -683,6 +689,7 @@ def _edo_entry(f: Any) -> EdoFitEntry:  # noqa: ANN401 - an xentune.tuning.edo.E
 
 
 def _agreement(steps: list[Step]) -> Agreement | None:
+    """Count the degrees (the period included) near a curve minimum and near a simple just ratio."""
     inner = [
         s
         for s in steps
@@ -692,28 +699,36 @@ def _agreement(steps: list[Step]) -> Agreement | None:
         return None
     mins = np.array([abs(s.minimum_offset_cents) for s in inner])  # type: ignore[arg-type]
     just = np.array([abs(s.simple_ratio_error_cents) for s in inner])  # type: ignore[arg-type]
+    tol = AGREEMENT_TOLERANCE_CENTS
+    n, n_min, n_just = len(inner), int((mins <= tol).sum()), int((just <= tol).sum())
     m_mean, j_mean = float(mins.mean()), float(just.mean())
-    # "Follows" one reference when it is at least twice as close on average, else both/neither.
-    if m_mean <= 0.5 * j_mean:
-        follows = "curve minima"
-        verdict = (
-            f"The degrees follow the timbre's dissonance-curve minima (mean |offset| {m_mean:.1f} cents), "
-            f"not simple just ratios (mean |error| to the nearest {SIMPLE_ODD_LIMIT}-odd-limit ratio "
-            f"{j_mean:.1f} cents)."
+    counts = (
+        f"{n_min} of {n} degrees lie within {tol:g} cents of the timbre's dissonance-curve minima "
+        f"(mean |offset| {m_mean:.1f} cents), {n_just} of {n} within {tol:g} cents of a simple just "
+        f"ratio (odd limit <= {SIMPLE_ODD_LIMIT}; mean |error| {j_mean:.1f} cents)"
+    )
+    if n_min == n_just == n:
+        follows, verdict = (
+            "both",
+            f"{counts}: for this timbre the curve minima are the just ratios.",
         )
-    elif j_mean <= 0.5 * m_mean:
-        follows = "just ratios"
-        verdict = (
-            f"The degrees sit on simple just ratios (mean |error| {j_mean:.1f} cents) rather than on "
-            f"the timbre's curve minima (mean |offset| {m_mean:.1f} cents)."
+    elif n_min > n_just:
+        follows, verdict = (
+            "curve minima",
+            f"{counts}: the degrees follow the curve minima, not just intonation.",
+        )
+    elif n_just > n_min:
+        follows, verdict = (
+            "just ratios",
+            f"{counts}: the degrees follow just ratios more than the curve minima.",
         )
     else:
-        follows = "both"
-        verdict = (
-            f"The degrees sit on the timbre's curve minima (mean |offset| {m_mean:.1f} cents) and near "
-            f"simple just ratios (mean |error| {j_mean:.1f} cents): for this timbre they coincide."
-        )
+        follows, verdict = "neither", f"{counts}: neither explains the degrees better."
     return Agreement(
+        n_degrees=n,
+        tolerance_cents=tol,
+        n_near_minimum=n_min,
+        n_near_simple_ratio=n_just,
         mean_abs_minimum_offset_cents=m_mean,
         max_abs_minimum_offset_cents=float(mins.max()),
         mean_abs_simple_ratio_error_cents=j_mean,

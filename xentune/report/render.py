@@ -101,7 +101,12 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
     if r["edo"]["best"]:
         summary.append(("best EDO (n)", _cell(r, "/edo/best/0/n", "d")))
     if r["agreement"]:
-        summary.append(("degrees follow", _cell(r, "/agreement/follows")))
+        summary += [
+            ("degrees follow", _cell(r, "/agreement/follows")),
+            ("degrees near a curve minimum", _cell(r, "/agreement/n_near_minimum", "d")),
+            ("degrees near a ≤9-odd-limit ratio", _cell(r, "/agreement/n_near_simple_ratio", "d")),
+            ("degrees compared", _cell(r, "/agreement/n_degrees", "d")),
+        ]
     if r["emergence"]:
         summary += [
             ("pieces pooled", _cell(r, "/emergence/n_pieces", "d")),

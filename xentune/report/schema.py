@@ -219,6 +219,12 @@ REPORT_SCHEMA: dict[str, Any] = {
             ),
             "agreement": _obj(
                 {
+                    "n_degrees": _int("Degrees compared (the period included).", minimum=1),
+                    "tolerance_cents": _num("'Near' means within this many cents."),
+                    "n_near_minimum": _int("Degrees near a curve minimum.", minimum=0),
+                    "n_near_simple_ratio": _int(
+                        "Degrees near a ratio of odd limit <= 9.", minimum=0
+                    ),
                     "mean_abs_minimum_offset_cents": _num(
                         "Mean |degree - nearest curve minimum|, cents."
                     ),
@@ -229,8 +235,8 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "Mean |degree - nearest 9-odd-limit ratio|."
                     ),
                     "follows": {
-                        "enum": ["curve minima", "just ratios", "both"],
-                        "description": "Verdict.",
+                        "enum": ["curve minima", "just ratios", "both", "neither"],
+                        "description": "Which explains more degrees (both: all near both).",
                     },
                     "verdict": _str("One sentence."),
                 },

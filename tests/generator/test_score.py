@@ -199,3 +199,57 @@ def test_round_trip_is_exact(shape, data, tempo, reference) -> None:
     }
     s = Score(**fields, timbre="edo:n=10", reference_hz=reference, tempo_bpm=tempo)
     assert scores_from_json(scores_to_json([s, s])) == [s, s]
+
+
+_json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=3),
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    field=st.sampled_from(
+        [
+            "cents",
+            "onset_s",
+            "duration_s",
+            "amplitude",
+            "timbre",
+            "reference_hz",
+            "tempo_bpm",
+            "spectrum",
+            "voices",
+        ]
+    ),
+    value=_json,
+)
+def test_any_field_value_parses_or_raises_score_error(field, value) -> None:
+    """Fuzzed documents: a valid piece or a ScoreError, never another exception."""
+    doc = _doc()
+    doc["pieces"][0][field] = value
+    try:
+        scores = scores_from_json(json.dumps(doc))
+    except ScoreError:
+        return
+    s = scores[0]
+    assert np.isfinite(s.cents).all() and (s.duration_s >= 0).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(max_size=60))
+def test_any_text_parses_or_raises_score_error(text) -> None:
+    try:
+        scores_from_json(text)
+    except ScoreError:
+        pass

@@ -120,8 +120,12 @@ def equal_power_pan(pan: torch.Tensor) -> torch.Tensor:
 
 
 def _frac_turns(cycles: torch.Tensor) -> torch.Tensor:
-    """``2 pi frac(cycles)`` in radians, computed in the input dtype (float64): wraps first."""
-    return _TWO_PI * (cycles - torch.floor(cycles))
+    """``2 pi frac(cycles)`` in radians, in (-2 pi, 2 pi), computed in the input dtype (float64).
+
+    Wraps before anything is rounded to float32; the sign of negative phases is kept (``sin``
+    and ``cos`` do not care), which saves an op over ``cycles - floor(cycles)``.
+    """
+    return torch.frac(cycles).mul_(_TWO_PI)
 
 
 def render_notes(
@@ -418,27 +422,27 @@ def _add_block_chunk(
     weight = (
         amp[:, None] * pamps[None, :] * nyquist_gain(partial_hz, sample_rate=sr, rolloff=rolloff)
     )
-    theta = _frac_turns(partial_hz[:, None, :] * t_b[:, :, None])  # rad in [0, 2pi), (I, Bmax+1, P)
+    theta = _frac_turns(partial_hz[:, None, :] * t_b[:, :, None])  # rad, (I, Bmax+1, P)
     if phase is not None:
-        theta = theta + phase[:, None, :]
+        theta += phase[:, None, :]
+    theta = theta.to(dtype)
+    n_partials = ratios.shape[0]
+    coef = torch.empty(n_items, bmax + 1, 2 * n_partials, device=device, dtype=dtype)
+    torch.sin(theta, out=coef[:, :, :n_partials])  # pairs with cos(psi_m)
+    torch.cos(theta, out=coef[:, :, n_partials:])  # pairs with sin(psi_m)
     w = weight[:, None, :]  # (I, 1, P)
     if tau is not None:
         w = w * torch.exp(-t_b[:, :, None] / tau)  # (I, Bmax+1, P)
-    w = w.to(dtype)
-    theta = theta.to(dtype)
-    a_sin = w * torch.sin(theta)  # pairs with cos(psi_m)
-    a_cos = w * torch.cos(theta)  # pairs with sin(psi_m)
+    coef.view(n_items, bmax + 1, 2, n_partials).mul_(w.to(dtype)[:, :, None, :])
 
     m = torch.arange(L, device=device, dtype=torch.float64)  # samples into the block
     psi = _frac_turns(partial_hz[:, :, None] * (m / sr)).to(dtype)  # rad, (I, P, L)
-    cos_m = torch.cos(psi)
-    sin_m = torch.sin(psi)
+    basis = torch.empty(n_items, 2 * n_partials, L, device=device, dtype=dtype)
+    torch.cos(psi, out=basis[:, :n_partials])
+    torch.sin(psi, out=basis[:, n_partials:])
     if tau is not None:
         decay_m = torch.exp(-(m / sr)[None, :] / tau[:, None]).to(dtype)  # (P, L)
-        cos_m = cos_m * decay_m
-        sin_m = sin_m * decay_m
-    basis = torch.cat([cos_m, sin_m], dim=1)  # (I, 2P, L)
-    coef = torch.cat([a_sin, a_cos], dim=-1)  # (I, Bmax+1, 2P)
+        basis.view(n_items, 2, n_partials, L).mul_(decay_m)
     shape = (n_items, bmax + 1, L)
     size = n_items * (bmax + 1) * L
     raw = workspace[0, :size].view(shape)
@@ -447,9 +451,9 @@ def _add_block_chunk(
     # Envelope: linear inside blocks without a breakpoint -> level + slope * m; exact (per
     # sample) in the few blocks that hold one; zero in padding blocks.
     d = dur[:, None]
-    e0 = env(t_b, d)  # (I, Bmax+1)
-    e1 = env(t_b + (L - 1) / sr, d)
-    slope = (e1 - e0) / (L - 1)  # per sample
+    ends = env(torch.stack([t_b, t_b + (L - 1) / sr], dim=-1), d[:, :, None])  # (I, Bmax+1, 2)
+    e0 = ends[..., 0]
+    slope = (ends[..., 1] - e0) / (L - 1)  # per sample
     e0 = torch.where(valid, e0, 0.0)
     slope = torch.where(valid, slope, 0.0)
     bp = env.breakpoints(dur)  # s after onset, (I, 5)

@@ -16,12 +16,15 @@ from typing import Any, Union
 import numpy as np
 
 from xentune.errors import ConfigError, ScoreError
+from xentune.generator.score import Score, load_scores
+from xentune.psychoacoustics.curve import dissonance_curve, minima_of_curve
+from xentune.report.schema import validate_report
 from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
+from xentune.tuning.edo import best_edos, fit_edo
+from xentune.tuning.emergence import emergent_scale
+from xentune.tuning.ratios import nearest_ratios, odd_limit
+from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table
 from xentune.units import DEFAULT_REFERENCE_HZ
-
-if typing.TYPE_CHECKING:
-    from xentune.generator.score import Score
-    from xentune.tuning.scale import KeyboardMapping, Scale
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -353,8 +356,6 @@ def analysis_from_dict(data: object, *, source: str = "report.json") -> Analysis
     ConfigError
         ``data`` does not follow the report schema (the message names the first bad field).
     """
-    from xentune.report.schema import validate_report
-
     validate_report(data, source=source)
     assert isinstance(data, dict)
     return _from_dict(Analysis, data)
@@ -480,8 +481,6 @@ def _period_info(period_cents: float, spectrum: Spectrum | None) -> Period:
 
 def _simple_ratios(max_cents: float, *, odd_limit_max: int = SIMPLE_ODD_LIMIT) -> list[Fraction]:
     """All ratios above 1/1 and up to ``max_cents`` whose odd limit is at most ``odd_limit_max``."""
-    from xentune.tuning.ratios import odd_limit
-
     top = 2.0 ** (max_cents / 1200.0)
     found: set[Fraction] = set()
     for q in range(1, 4 * odd_limit_max + 1):
@@ -504,8 +503,6 @@ def _nearest(values: np.ndarray, x: float) -> int | None:
 
 
 def _curve(spectrum: Spectrum, *, period_cents: float, f0_hz: float) -> tuple[Any, list[Any]]:
-    from xentune.psychoacoustics.curve import dissonance_curve, minima_of_curve
-
     # Up to 2.3 (past a stretched 2.1 octave) or 50 cents past the period: as the run's analysis.
     top = max(2.3, 2.0 ** ((period_cents + 50.0) / 1200.0))
     curve = dissonance_curve(spectrum, f0_hz=f0_hz, ratio_range=(1.0, top))
@@ -533,9 +530,6 @@ def _analyse(
     versions: dict[str, str] | None = None,
     notes: list[str] | None = None,
 ) -> Analysis:
-    from xentune.tuning.edo import best_edos, fit_edo
-    from xentune.tuning.ratios import nearest_ratios
-
     notes = list(notes or [])
     inner = [float(c) for c in steps_cents]
     degrees = np.array([*inner, float(period_cents)])  # (D,) every degree, the period last
@@ -813,8 +807,6 @@ def analysis_for_scale(
     spectrum : Spectrum, optional
         A timbre to compare the degrees with (its dissonance-curve minima); none by default.
     """
-    from xentune.tuning.scale import frequency_table
-
     degrees = [float(c) for c in scale.degrees_cents]
     if not degrees:
         raise ConfigError(f"{source or 'scale'}: a scale needs at least one degree (its period)")
@@ -960,8 +952,6 @@ def _from_scores(
     versions: dict[str, str] | None,
     notes: list[str],
 ) -> Analysis:
-    from xentune.tuning.emergence import emergent_scale
-
     pieces_cents, cut_notes = _pieces_array(scores, source)
     notes = [*notes, *cut_notes]
     em = emergent_scale(pieces_cents, spectrum=spectrum)
@@ -1010,8 +1000,6 @@ def analysis_for_score(score_json_path: str | Path) -> Analysis:
     ScoreError
         The file is missing, corrupted or holds no pieces.
     """
-    from xentune.generator.score import load_scores
-
     p = Path(score_json_path)
     scores = load_scores(p)
     if not scores:
@@ -1115,8 +1103,6 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
     ScoreError
         Its score.json is missing or corrupted.
     """
-    from xentune.generator.score import load_scores
-
     d = Path(run_dir)
     if not d.is_dir():
         raise ConfigError(

@@ -29,6 +29,10 @@ def summary(result: RunResult) -> str:
         f"peakedness {scale.peakedness:.2f} nats)",
         "   step    cents  strength  just ratio  error  curve minimum  distance",
     ]
+    if not result.comparisons:
+        lines.append(
+            "  (no steps stand out from a flat interval density: try a lower --temperature or more --train-steps)"
+        )
     for k, row in enumerate(result.comparisons, start=1):
         if row.ratio is not None:
             ratio = f"{row.ratio.ratio.numerator}/{row.ratio.ratio.denominator}"

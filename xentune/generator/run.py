@@ -7,7 +7,7 @@ import math
 import platform
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError
 from xentune.generator.sample import sample_pieces
 from xentune.generator.score import Score, save_scores
-from xentune.generator.train import TrainConfig, train
+from xentune.generator.train import TrainConfig, load_trained, train
 from xentune.progress import progress_bar
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.synth.additive import render_scores
@@ -113,6 +113,11 @@ class RunConfig:
             )
         if self.refine_steps < 0:
             raise ConfigError(f"refine_steps={self.refine_steps}: must be >= 0")
+        if self.train.voices < 2:
+            raise ConfigError(
+                f"--voices {self.train.voices}: a run needs at least 2 voices (the emergent scale is read "
+                "from the intervals between simultaneous voices); e.g. --voices 4"
+            )
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"--device {self.device}: unknown device; use auto, cpu or cuda")
 
@@ -225,6 +230,26 @@ def _write_report(run_dir: Path) -> list[Path]:
     return write_report(run_dir)
 
 
+def _check_resume(path: Path, wanted: TrainConfig) -> Path:
+    """Fail before any work when the checkpoint to resume is missing, foreign or of another configuration."""
+    if not path.is_file():
+        raise CheckpointError(
+            f"--resume {path}: no such checkpoint file; give the model.pt of an interrupted run"
+        )
+    saved = load_trained(path).config  # CheckpointError for a damaged or foreign file
+    diffs = [
+        f"{f.name} {getattr(saved, f.name)!r} (checkpoint) vs {getattr(wanted, f.name)!r}"
+        for f in fields(TrainConfig)
+        if getattr(saved, f.name) != getattr(wanted, f.name)
+    ]
+    if diffs:
+        raise CheckpointError(
+            f"--resume {path}: checkpoint from another configuration ({'; '.join(diffs)}); "
+            "resume with the same settings, or start afresh without --resume"
+        )
+    return path
+
+
 def generate_run(
     config: RunConfig,
     out: str | Path,
@@ -271,13 +296,7 @@ def generate_run(
         raise ConfigError(f"{out_path} exists and is not a folder; choose a folder for the run")
     spectrum = parse_timbre(config.train.timbre)
     device = resolve_device(config.device)
-    resume_path = None
-    if resume is not None:
-        resume_path = Path(resume)
-        if not resume_path.is_file():
-            raise CheckpointError(
-                f"--resume {resume_path}: no such checkpoint file; give a model.pt to resume"
-            )
+    resume_path = None if resume is None else _check_resume(Path(resume), config.train)
     timings: dict[str, float] = {}
 
     def lap(name: str, since: float) -> float:

@@ -1,0 +1,157 @@
+"""The run folder of ``xentune generate``: it plays, it opens, and the same seed gives the same score."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xentune.errors import ConfigError, SpecError
+from xentune.generator.run import RunConfig, RunResult, generate_run, piece_midi_notes
+from xentune.generator.score import Score, load_scores
+from xentune.generator.train import TrainConfig, load_trained
+from xentune.synth.audio_io import read_audio
+from xentune.tuning.midi import read_midi
+from xentune.tuning.scala import read_kbm, read_scl
+
+#: Smallest RMS of a piece's audio (full scale 1); the writer normalises loudness to -16 LUFS,
+#: i.e. an RMS near 0.1 for a tone, so 0.01 only fails on (near) silence.
+MIN_RMS = 0.01
+#: Largest spectral flatness (geometric / arithmetic mean of the power spectrum) of a piece.
+#: White noise has about 0.56 (exp(-Euler gamma)); a few dozen sinusoids are far below 0.1.
+MAX_FLATNESS = 0.1
+
+
+def _tiny(seed: int = 0, **run: object) -> RunConfig:
+    train = TrainConfig(
+        voices=3, steps=4, train_steps=3, batch_size=32, hidden=32, seed=seed, checkpoint_every=1
+    )
+    return RunConfig(train=train, pieces=2, sample_rate=16000, device="cpu", **run)  # type: ignore[arg-type]
+
+
+def spectral_flatness(audio: np.ndarray) -> float:
+    """Geometric over arithmetic mean of the power spectrum of a mono signal (0 tonal .. 1 white)."""
+    power = np.abs(np.fft.rfft(audio * np.hanning(audio.size))) ** 2 + 1e-20
+    return float(np.exp(np.mean(np.log(power))) / np.mean(power))
+
+
+def check_run_folder(result: RunResult, config: RunConfig) -> None:
+    """Everything a musician opens: audio that is music, a parsable scale, decodable MIDI, the files."""
+    out = result.path
+    scores = load_scores(out / "score.json")
+    assert len(scores) == config.pieces
+    for i, score in enumerate(scores, start=1):
+        assert score.cents.shape == (config.train.voices, config.train.steps)
+        audio, sr = read_audio(out / f"piece-{i:02d}.wav")
+        assert sr == config.sample_rate
+        assert audio.shape[-1] >= score.end_s * sr
+        mono = audio.mean(axis=0)
+        rms = float(np.sqrt(np.mean(mono**2)))
+        assert rms > MIN_RMS, (i, rms)
+        assert spectral_flatness(mono) < MAX_FLATNESS
+        expected = np.sort(score.hz().reshape(-1))
+        for name in (f"piece-{i:02d}.mid", f"piece-{i:02d}-mts.mid"):
+            notes = read_midi(out / name)
+            assert notes.freq_hz.size == score.cents.size
+            cents_err = 1200 * np.log2(np.sort(notes.freq_hz) / expected)
+            assert np.max(np.abs(cents_err)) < 1.0, (name, cents_err)
+    scale = read_scl(out / "scale.scl")
+    assert scale.period_cents == pytest.approx(result.scale.period_cents, abs=1e-3)
+    assert scale.n_notes == result.scale.n_steps + 1
+    np.testing.assert_allclose(scale.degrees_cents[:-1], result.scale.steps_cents, atol=1e-3)
+    mapping = read_kbm(out / "scale.kbm")
+    assert mapping.reference_hz == pytest.approx(config.train.reference_hz)
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["format"] == "xentune-run" and cfg["version"] == 1
+    assert cfg["spectrum"]["partials"]
+    assert cfg["elapsed_s"] > 0
+    history = json.loads((out / "training.json").read_text())
+    assert len(history["energy"]) == len(history["entropy"]) == config.train.train_steps
+    trained = load_trained(out / "model.pt")
+    assert trained.config == config.train and trained.step == config.train.train_steps
+
+
+def test_tiny_run(tmp_path: Path) -> None:
+    config = _tiny(seed=1)
+    result = generate_run(config, tmp_path / "run", quiet=True)
+    check_run_folder(result, config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert set(result.timings_s) >= {
+        "train",
+        "sample",
+        "render",
+        "audio_midi",
+        "analysis",
+        "report",
+    }
+
+
+def test_resume_continues_a_killed_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Kill training after 2 of 3 steps (checkpoint every step), resume: the same score as uninterrupted.
+    import xentune.generator.train as train_module
+
+    config = _tiny(seed=4)
+    partial = tmp_path / "partial.pt"
+    real = train_module.temperature_at
+
+    def dies_at_step_2(cfg: TrainConfig, step: int) -> float:
+        if step == 2:
+            raise KeyboardInterrupt
+        return real(cfg, step)
+
+    with monkeypatch.context() as m:
+        m.setattr(train_module, "temperature_at", dies_at_step_2)
+        with pytest.raises(KeyboardInterrupt):
+            train_module.train(config.train, checkpoint_path=partial, quiet=True)
+    assert load_trained(partial).step == 2
+    fresh = generate_run(config, tmp_path / "fresh", quiet=True)
+    again = generate_run(config, tmp_path / "again", quiet=True)
+    resumed = generate_run(config, tmp_path / "resumed", resume=partial, quiet=True)
+    # Same seed, same device: byte-identical score.json; and a killed, resumed run reaches it too.
+    score = (fresh.path / "score.json").read_bytes()
+    assert (again.path / "score.json").read_bytes() == score
+    assert (resumed.path / "score.json").read_bytes() == score
+    assert load_trained(partial).step == 2  # the user's checkpoint is copied, not consumed
+
+
+def test_piece_midi_notes_skip_padding() -> None:
+    score = Score(
+        cents=np.array([[0.0, 700.0], [386.0, 0.0]]),
+        onset_s=np.array([[0.0, 0.5], [0.0, 0.0]]),
+        duration_s=np.array([[0.5, 0.5], [1.0, 0.0]]),
+        amplitude=np.array([[0.8, 0.4], [1.0, 0.0]]),
+    )
+    notes = piece_midi_notes(score)
+    assert notes.freq_hz.size == 3
+    np.testing.assert_array_equal(notes.voice, [0, 0, 1])
+    np.testing.assert_array_equal(notes.velocity, [102, 51, 127])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"pieces": 0}, "--pieces 0"),
+        ({"sample_rate": 1000}, "--sample-rate 1000"),
+        ({"step_s": float("nan")}, "step_s=nan"),
+        ({"device": "tpu"}, "tpu"),
+    ],
+)
+def test_bad_run_config(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        RunConfig(train=TrainConfig(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_input_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="nosuch"):
+        generate_run(RunConfig(train=TrainConfig(timbre="nosuch")), tmp_path / "run", quiet=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_default_run_plays_and_opens(tmp_path: Path) -> None:
+    """Must-show 1: ``xentune generate`` with its defaults leaves a folder a musician can use."""
+    config = RunConfig(train=TrainConfig(), device="cpu")
+    result = generate_run(config, tmp_path / "run", quiet=True)
+    check_run_folder(result, config)

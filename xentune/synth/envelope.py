@@ -21,8 +21,9 @@ class Envelope:
 
     The note is held from its onset for its duration (note-on to note-off); the release starts at
     note-off from whatever level the envelope has reached, so a note shorter than its attack
-    never jumps. Segments of a few milliseconds are enough to avoid clicks: a 5 ms linear ramp
-    puts the onset's spectral splatter more than 40 dB down above 1 kHz.
+    never jumps. Ramps of a few milliseconds take the click out of an onset: measured on a 440 Hz
+    sine (Hann window over the onset), a 5 ms linear attack has 19 dB less energy above 1 kHz
+    than a hard start, a 10 ms one 26 dB less (test_additive.py checks the synthesizer's).
 
     Parameters
     ----------

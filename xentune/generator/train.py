@@ -81,9 +81,9 @@ class TrainConfig:
     timbre: str = "harmonic"
     voices: int = 4
     steps: int = 8
-    train_steps: int = 400
-    temperature: float = 0.1
-    batch_size: int = 256
+    train_steps: int = 300
+    temperature: float = 0.25
+    batch_size: int = 128
     lr: float = 2e-3
     seed: int = 0
     checkpoint_every: int = 50
@@ -92,7 +92,7 @@ class TrainConfig:
     anneal_factor: float = 10.0
     anneal_fraction: float = 0.5
     grad_clip: float = 1.0
-    n_bins: int = 32
+    n_bins: int = 24
     hidden: int = 256
     n_layers: int = 2
     gap_max_cents: float = 1500.0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,24 @@ class Trained:
     spectrum: Spectrum
     step: int
     history: dict[str, list[float]]
+
+
+@contextlib.contextmanager
+def _deterministic(device: torch.device) -> Iterator[None]:
+    """On CUDA, use deterministic kernels while training (scatter-add backward passes of gather and
+    indexing are atomic, hence run-to-run different, by default); restored afterwards. The CPU
+    kernels used here are deterministic already."""
+    if device.type != "cuda":
+        yield
+        return
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS reductions
+    previous = torch.are_deterministic_algorithms_enabled()
+    previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
 
 
 def temperature_at(config: TrainConfig, step: int) -> float:
@@ -400,7 +420,7 @@ def train(
             )
 
     model.train()
-    with progress_bar(config.train_steps, "training", quiet=quiet) as bar:
+    with _deterministic(device), progress_bar(config.train_steps, "training", quiet=quiet) as bar:
         bar.advance(first_step)
         for step in range(first_step, config.train_steps):
             temperature = temperature_at(config, step)

@@ -635,7 +635,7 @@ def render_scores(
 
     Pieces are padded to a common voice and note count with silent notes and rendered as one
     batch. Piece ``k`` uses the phase seed ``seed + k``, so ``render_scores(scores, seed=s)[k]``
-    equals ``render_score(scores[k], seed=s + k)``.
+    equals ``render_score(scores[k], seed=s + k)`` up to float32 rounding (1e-6).
 
     Returns
     -------

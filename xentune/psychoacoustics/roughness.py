@@ -14,7 +14,7 @@ Two entry points share one per-pair formula per model, so they agree to rounding
   and 1e-13 in float64 against `roughness`). A cut-off at ``x > 4.6`` (term below 1e-7 of its
   weight) would skip 63.5% of the pairs of the benchmark's 4-voice chords, but which pairs is
   data-dependent (low voices pack partials densely), so it would need ragged gathers or a
-  host-side sync per batch; on this hardware the fixed-shape, fully vectorised exact sum wins.
+  host-side sync per batch, and it is not applied: the fixed-shape sum stays exact.
 
 Conventions (checked against every reference in ``tests/psychoacoustics``):
 

@@ -273,6 +273,7 @@ def test_simple_ratios_against_brute_force() -> None:
 def test_scale_with_one_degree_only() -> None:
     a = analysis_for_scale(Scale.from_cents([1200.0]))
     assert a.scale_steps == () and a.steps[0].is_period
-    assert a.edo.best  # the period alone fits every n
+    assert a.edo.best == () and a.edo.n == ()  # nothing to fit: the period fits every n exactly
+    assert a.agreement is None
     with pytest.raises(ConfigError, match="period"):
         analysis_for_scale(Scale.from_cents([100.0, -50.0]))

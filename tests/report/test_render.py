@@ -183,4 +183,11 @@ def test_flat_run_reports_no_steps(tmp_path: Path) -> None:
     report = json.loads((run / "report.json").read_text())
     assert [s for s in report["steps"] if not s["is_period"]] == []
     assert any(f.startswith("No emergent steps") for f in report["findings"])
-    assert (run / "plots" / "density.png").is_file()
+    assert report["edo"]["best"] == [] and report["agreement"] is None
+    assert sorted(p.name for p in (run / "plots").iterdir()) == [
+        "curve.png",
+        "density.png",
+        "partials.png",
+        "piece.png",
+        "training.png",
+    ]

@@ -536,9 +536,11 @@ def _analyse(
     period = _period_info(float(period_cents), spectrum)
 
     # EDO fits of the steps inside the period (the period itself fits every n exactly).
-    fit_targets = inner if inner else [float(period_cents)]
-    best = best_edos(fit_targets, n_range=edo_range, period_cents=period_cents, top=EDO_TOP)
-    all_fits = [fit_edo(fit_targets, n, period_cents=period_cents) for n in edo_range]
+    # With no step below the period there is nothing to fit (the period fits every n exactly).
+    best = (
+        best_edos(inner, n_range=edo_range, period_cents=period_cents, top=EDO_TOP) if inner else []
+    )
+    all_fits = [fit_edo(inner, n, period_cents=period_cents) for n in edo_range] if inner else []
     edo = EdoSummary(
         n_min=edo_range.start,
         n_max=edo_range.stop - 1,
@@ -637,7 +639,7 @@ def _analyse(
             )
         )
 
-    agreement = _agreement(steps) if curve is not None and curve.minima else None
+    agreement = _agreement(steps) if inner and curve is not None and curve.minima else None
     analysis = Analysis(
         schema_version=SCHEMA_VERSION,
         kind=kind,
@@ -762,7 +764,7 @@ def _with_findings(a: Analysis) -> Analysis:
     if a.agreement is not None:
         out.append(a.agreement.verdict)
     fifth = next((lm for lm in a.landmarks if lm.ratio == "3/2"), None)
-    if fifth is not None and fifth.degree_offset_cents is not None:
+    if fifth is not None and fifth.degree_offset_cents is not None and a.scale_steps:
         hit = abs(fifth.degree_offset_cents) <= LANDMARK_HIT_CENTS
         text = (
             f"3/2 ({fifth.cents:.1f} c): the nearest degree is {fifth.nearest_degree_cents:.1f} c "

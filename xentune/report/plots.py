@@ -187,8 +187,10 @@ def density_figure(a: Analysis) -> Figure:
     return fig
 
 
-def edo_figure(a: Analysis) -> Figure:
+def edo_figure(a: Analysis) -> Figure | None:
     """RMS error of n equal divisions of the period, relative to the step size, against n."""
+    if not a.edo.n:
+        return None
     fig, ax = _figure(9.0, 3.8)
     n = np.asarray(a.edo.n)
     rel = np.asarray(a.edo.relative_rms_error)

@@ -224,21 +224,22 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
                 _cell(r, f"{p}/degree_errors_cents", "+.1f"),
             )
         )
-    tables.append(
-        Table(
-            "edo",
-            f"Best equal divisions of the period (n = {r['edo']['n_min']}..{r['edo']['n_max']})",
-            (
-                "n",
-                "step (c)",
-                "RMS error (c)",
-                "RMS error / step",
-                "EDO step of each degree",
-                "errors (c)",
-            ),
-            tuple(rows),
+    if rows:
+        tables.append(
+            Table(
+                "edo",
+                f"Best equal divisions of the period (n = {r['edo']['n_min']}..{r['edo']['n_max']})",
+                (
+                    "n",
+                    "step (c)",
+                    "RMS error (c)",
+                    "RMS error / step",
+                    "EDO step of each degree",
+                    "errors (c)",
+                ),
+                tuple(rows),
+            )
         )
-    )
 
     t = r["training"]
     if t:

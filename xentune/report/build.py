@@ -129,4 +129,5 @@ def summary_text(analysis: Analysis) -> str:
         lines.append(
             f"  {s.degree:3d}{'*' if s.is_period else ' '} {s.cents:9.2f}  {ratio}  {curve}"
         )
+    lines.append("  (* the period)")
     return "\n".join(lines)

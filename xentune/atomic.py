@@ -20,6 +20,12 @@ __all__ = [
 ]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def check_output_path(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Validate an output path before any work is done, so that a run fails early.
 
@@ -73,6 +79,8 @@ def atomic_file(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
     fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask).
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield tmp
         if p.exists() and not force:  # appeared while we worked
@@ -108,6 +116,7 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
     if p.exists() and not p.is_dir():
         raise ConfigError(f"{p} exists and is not a folder; choose a folder path")
     tmp = Path(tempfile.mkdtemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or "."))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0700
     try:
         yield tmp
         old: Path | None = None

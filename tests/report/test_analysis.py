@@ -277,3 +277,12 @@ def test_scale_with_one_degree_only() -> None:
     assert a.agreement is None
     with pytest.raises(ConfigError, match="period"):
         analysis_for_scale(Scale.from_cents([100.0, -50.0]))
+
+
+def test_run_reported_inside_its_atomic_temp_folder_names_the_final_folder(tmp_path: Path) -> None:
+    from tests.report.conftest import make_run
+
+    run = make_run(tmp_path, name=".my-run.k2j4_x9a.tmp", n_pieces=4, audio=False)
+    a = analysis_for_run(run)
+    assert a.source == str((tmp_path / "my-run").resolve())
+    assert a.title.startswith("Run my-run: ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import re
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
@@ -1095,6 +1096,17 @@ def _flat_settings(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: The temp folder name `xentune.atomic.atomic_dir` builds a run under: ``.NAME.XXXXXXXX.tmp``.
+_ATOMIC_TMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp$")
+
+
+def _final_path(d: Path) -> Path:
+    """The run folder's final path: ``xentune generate`` reports a run before renaming it into place."""
+    d = d.resolve()
+    m = _ATOMIC_TMP.match(d.name)
+    return d.with_name(m.group("name")) if m else d
+
+
 def analysis_for_run(run_dir: str | Path) -> Analysis:
     """Analyse a run folder written by ``xentune generate`` (config.json, training.json, score.json).
 
@@ -1150,11 +1162,12 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
         notes.append("This run folder has no training.json, so the report has no training curve.")
     versions = config.get("versions")
     versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else None
+    final = _final_path(d)
     return _from_scores(
         scores,
         kind="run",
-        source=str(d),
-        title=f"Run {d.resolve().name}: {spectrum.name}",
+        source=str(final),
+        title=f"Run {final.name}: {spectrum.name}",
         spectrum=spectrum,
         run_dir=d,
         training=training,

@@ -152,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     for timbre in args.timbres:
         print(minima_line(timbre), flush=True)
     passed, total, start = 0, 0, time.perf_counter()
-    for timbre in args.timbres:
-        for seed in args.seeds:
+    for seed in args.seeds:  # every timbre once before the next seed: partial output covers all
+        for timbre in args.timbres:
             name = f"{timbre.split(':')[0]}-{timbre.split('n=')[-1][:2] if 'edo' in timbre else ''}-seed{seed}"
             config = RunConfig(train=TrainConfig(timbre=timbre, seed=seed), device=args.device)
             result = generate_run(config, root / name.replace("--", "-"), force=True, quiet=True)

@@ -35,6 +35,7 @@ def _leftovers(folder: Path) -> list[str]:
         (("--train-steps", "0"), ("train_steps=0",)),
         (("--pieces", "0"), ("--pieces 0",)),
         (("--sample-rate", "100"), ("--sample-rate 100",)),
+        (("--refine-steps", "-1"), ("--refine-steps -1",)),
         (("--device", "tpu"), ("tpu",)),
         (("--voices", "three"), ("--voices", "integer")),
     ],

@@ -75,9 +75,13 @@ def check_run_folder(result: RunResult, config: RunConfig) -> None:
 
 def test_tiny_run(tmp_path: Path) -> None:
     config = _tiny(seed=1)
-    result = generate_run(config, tmp_path / "run", quiet=True)
+    announced: list[Path] = []
+    result = generate_run(config, tmp_path / "run", quiet=True, on_checkpoint=announced.append)
     check_run_folder(result, config)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    # The checkpoint lives in the temp folder while training (resumable after a kill).
+    assert len(announced) == 1 and announced[0].name == "model.pt"
+    assert announced[0].parent.name.startswith(".run.") and announced[0].parent.parent == tmp_path
     assert set(result.timings_s) >= {
         "train",
         "sample",

@@ -14,6 +14,7 @@ from xentune.generator.run import (
     RunResult,
     generate_run,
 )
+from xentune.generator.sample import DEFAULT_REFINE_STEPS
 from xentune.generator.train import TrainConfig
 from xentune.units import DEFAULT_REFERENCE_HZ
 
@@ -80,6 +81,9 @@ def generate_command(
         float | None,
         typer.Option(help="Temperature T of p(x) ~ exp(-E(x)/T); low = crisp intervals"),
     ] = None,
+    refine_steps: Annotated[
+        int, typer.Option(help="Gradient steps on the energy after sampling (0 = the raw samples)")
+    ] = DEFAULT_REFINE_STEPS,
     seed: Annotated[int, typer.Option(help="Seed of training and sampling")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     sample_rate: Annotated[int, typer.Option(help="Audio sample rate in Hz")] = DEFAULT_SAMPLE_RATE,
@@ -110,6 +114,22 @@ def generate_command(
         reference_hz=reference_hz,
         **{k: v for k, v in overrides.items() if v is not None},
     )
-    config = RunConfig(train=train_config, pieces=pieces, sample_rate=sample_rate, device=device)
-    result = generate_run(config, out, force=force, resume=resume, quiet=quiet)
+    config = RunConfig(
+        train=train_config,
+        pieces=pieces,
+        sample_rate=sample_rate,
+        device=device,
+        refine_steps=refine_steps,
+    )
+
+    def announce(checkpoint: Path) -> None:
+        if not quiet:
+            typer.echo(
+                f"training checkpoints: {checkpoint} (if killed, continue with --resume {checkpoint})",
+                err=True,
+            )
+
+    result = generate_run(
+        config, out, force=force, resume=resume, quiet=quiet, on_checkpoint=announce
+    )
     typer.echo(summary(result))

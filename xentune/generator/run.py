@@ -7,6 +7,7 @@ import math
 import platform
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +19,7 @@ import torch
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError
-from xentune.generator.sample import sample_pieces
+from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
 from xentune.generator.train import TrainConfig, load_trained, train
 from xentune.progress import progress_bar
@@ -41,7 +42,6 @@ from xentune.tuning.scale import KeyboardMapping
 __all__ = [
     "DEFAULT_PIECES",
     "DEFAULT_SAMPLE_RATE",
-    "DEFAULT_STEP_S",
     "RunConfig",
     "RunResult",
     "generate_run",
@@ -52,9 +52,6 @@ __all__ = [
 #: pieces only (so that ``xentune analyze RUN_DIR`` finds the same one): 16 pieces of 4 voices and
 #: 8 chords give about 1,200 intervals, enough for peaks several noise levels above a flat density.
 DEFAULT_PIECES = 16
-
-#: Length of one chord (one time step of a piece) in seconds.
-DEFAULT_STEP_S = 0.6
 
 #: Audio sample rate in Hz.
 DEFAULT_SAMPLE_RATE = 48000
@@ -83,7 +80,10 @@ class RunConfig:
     device : str
         ``auto``, ``cpu`` or ``cuda`` (see ``xentune.device.resolve_device``).
     refine_steps : int
-        Gradient steps on the energy applied to each sampled piece (0: the model's own samples).
+        Gradient steps on the energy applied to each sampled piece (0: the model's raw samples).
+        The default settles each sample into the minimum of its own basin of the energy: with
+        the training defaults, raw samples are spread around the curve minima and the interval
+        density is nearly flat, refined ones sit on them.
     """
 
     train: TrainConfig
@@ -91,7 +91,7 @@ class RunConfig:
     sample_rate: int = DEFAULT_SAMPLE_RATE
     step_s: float = DEFAULT_STEP_S
     device: str = "auto"
-    refine_steps: int = 0
+    refine_steps: int = DEFAULT_REFINE_STEPS
 
     def __post_init__(self) -> None:
         if (
@@ -111,8 +111,11 @@ class RunConfig:
             raise ConfigError(
                 f"step_s={self.step_s}: a chord must last a finite time > 0 s (e.g. 0.6)"
             )
-        if self.refine_steps < 0:
-            raise ConfigError(f"refine_steps={self.refine_steps}: must be >= 0")
+        r = self.refine_steps
+        if isinstance(r, bool) or not isinstance(r, int) or not 0 <= r <= 10_000:
+            raise ConfigError(
+                f"--refine-steps {r}: must be an integer in 0..10000 (e.g. {DEFAULT_REFINE_STEPS})"
+            )
         if self.train.voices < 2:
             raise ConfigError(
                 f"--voices {self.train.voices}: a run needs at least 2 voices (the emergent scale is read "
@@ -257,6 +260,7 @@ def generate_run(
     force: bool = False,
     resume: str | Path | None = None,
     quiet: bool = False,
+    on_checkpoint: Callable[[Path], None] | None = None,
 ) -> RunResult:
     """Train a generator from nothing but the timbre, sample pieces, and write a run folder.
 
@@ -280,6 +284,9 @@ def generate_run(
         to continue training from.
     quiet : bool
         No progress bars.
+    on_checkpoint : callable, optional
+        Called with the path of the training checkpoint inside the temp folder before training
+        starts (the command prints it: if the run is killed, ``--resume PATH`` continues it).
 
     Raises
     ------
@@ -309,6 +316,8 @@ def generate_run(
         checkpoint = tmp / "model.pt"
         if resume_path is not None:
             shutil.copyfile(resume_path, checkpoint)
+        if on_checkpoint is not None:
+            on_checkpoint(checkpoint)
         t = time.perf_counter()
         trained = train(
             config.train,

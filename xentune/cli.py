@@ -7,7 +7,9 @@ import sys
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
+from xentune.commands.analyze import analyze_command
 from xentune.commands.curve import curve_command
+from xentune.commands.generate import generate_command
 from xentune.commands.render import render_command
 from xentune.commands.sample import sample_command
 from xentune.commands.score import score_command
@@ -33,6 +35,8 @@ app.command("render")(render_command)
 app.command("score")(score_command)
 app.command("train")(train_command)
 app.command("sample")(sample_command)
+app.command("generate")(generate_command)
+app.command("analyze")(analyze_command)
 
 
 def _one_line(message: str) -> str:

@@ -16,6 +16,7 @@ group's baseline (ratio of medians, and of minima), plus any notes (compile time
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass, field
 
@@ -54,9 +55,12 @@ class Speedups:
         self.notes.append(text)
 
     def lines(self) -> list[str]:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         out = [
             f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-            f"python {platform.python_version()}, {platform.machine()}"
+            f"python {platform.python_version()}, {platform.machine()}, "
+            f"{os.cpu_count()} CPUs, load average now {load} (1/5/15 min): "
+            "compare ratios within one run only"
         ]
         for group, entries in self.groups.items():
             base = next((e for e in entries if e.baseline), None)

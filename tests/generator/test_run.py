@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -159,3 +161,24 @@ def test_default_run_plays_and_opens(tmp_path: Path) -> None:
     config = RunConfig(train=TrainConfig(), device="cpu")
     result = generate_run(config, tmp_path / "run", quiet=True)
     check_run_folder(result, config)
+
+
+def _emergence_check_module() -> Any:
+    """``scripts/emergence_check.py`` (its criteria are the issue's), imported from its path."""
+    path = Path(__file__).resolve().parents[2] / "scripts" / "emergence_check.py"
+    spec = importlib.util.spec_from_file_location("emergence_check", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("timbre", list(_emergence_check_module().TIMBRES))
+def test_expected_scale_emerges(timbre: str, tmp_path: Path) -> None:
+    """Must-show 2 (one seed; ``scripts/emergence_check.py`` runs three): defaults but the timbre."""
+    check = _emergence_check_module()
+    config = RunConfig(train=TrainConfig(timbre=timbre, seed=0), device="cpu")
+    result = generate_run(config, tmp_path / "run", quiet=True)
+    fails = check.CHECKS[timbre](result)
+    assert not fails, check.describe(timbre, 0, result, fails)

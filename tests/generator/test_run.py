@@ -65,6 +65,14 @@ def check_run_folder(result: RunResult, config: RunConfig) -> None:
     np.testing.assert_allclose(scale.degrees_cents[:-1], result.scale.steps_cents, atol=1e-3)
     mapping = read_kbm(out / "scale.kbm")
     assert mapping.reference_hz == pytest.approx(config.train.reference_hz)
+    # An independent reader: Surge's tuning-library plays degree k on key 60 + k.
+    tl = pytest.importorskip("tuning_library")
+    tuning = tl.Tuning(
+        tl.read_scl_file(str(out / "scale.scl")), tl.read_kbm_file(str(out / "scale.kbm"))
+    )
+    for k, degree in enumerate([0.0, *scale.degrees_cents], start=0):
+        expected_hz = config.train.reference_hz * 2.0 ** (degree / 1200.0)
+        assert tuning.frequency_for_midi_note(60 + k) == pytest.approx(expected_hz, rel=1e-6)
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["format"] == "xentune-run" and cfg["version"] == 1
     assert cfg["spectrum"]["partials"]

@@ -188,10 +188,19 @@ def test_search_order_equals_brute_force(cents, tolerance, max_product):
     assert [f.numerator * f.denominator for f in got] == [
         f.numerator * f.denominator for f in expected
     ]
+    cap = math.log2(max_product)
     m = nearest_ratios(
-        cents, tolerance_cents=tolerance, max_results=5, max_tenney_height=math.log2(max_product)
+        cents, tolerance_cents=tolerance, max_results=5, max_tenney_height=cap, improving_only=False
     )
     assert [x.ratio for x in m] == expected[:5]
+    # the default keeps the best approximations: each closer than every simpler one
+    records, closest = [], math.inf
+    for f in expected:
+        if abs(cents - cents_of(f)) < closest:
+            records.append(f)
+            closest = abs(cents - cents_of(f))
+    best = nearest_ratios(cents, tolerance_cents=tolerance, max_results=50, max_tenney_height=cap)
+    assert [x.ratio for x in best] == records
 
 
 @given(
@@ -232,7 +241,11 @@ def test_simplest_ratio_edge_cases():
 @settings(max_examples=200, deadline=None)
 def test_nearest_ratios_properties(cents, tolerance, k):
     matches = nearest_ratios(
-        cents, tolerance_cents=tolerance, max_results=k, max_tenney_height=None
+        cents,
+        tolerance_cents=tolerance,
+        max_results=k,
+        max_tenney_height=None,
+        improving_only=False,
     )
     # uncapped, infinitely many fractions lie within a positive tolerance
     assert len(matches) == k
@@ -240,6 +253,28 @@ def test_nearest_ratios_properties(cents, tolerance, k):
     keys = [m.ratio.numerator * m.ratio.denominator for m in matches]
     assert keys == sorted(keys)
     assert len({m.ratio for m in matches}) == len(matches)
+
+
+def test_best_approximations_by_hand():
+    assert [m.ratio for m in nearest_ratios(386.314)] == [Fraction(5, 4)]
+    assert [m.ratio for m in nearest_ratios(701.955)] == [Fraction(3, 2)]
+    everything = nearest_ratios(386.314, improving_only=False)
+    assert [m.ratio for m in everything] == [Fraction(5, 4), Fraction(29, 23), Fraction(31, 25)]
+
+
+@given(st.floats(-2500, 2500), st.floats(0.5, 30))
+@settings(max_examples=100, deadline=None)
+def test_each_best_approximation_is_closer_than_the_last(cents, tolerance):
+    matches = nearest_ratios(cents, tolerance_cents=tolerance, max_results=6)
+    errors = [abs(m.error_cents) for m in matches]
+    assert errors == sorted(errors, reverse=True) and len(set(errors)) == len(errors)
+
+
+@pytest.mark.parametrize("cents", [0.0, 2.2250738585072014e-308, 1200.0, cents_of(Fraction(3, 2))])
+def test_best_approximations_end_at_an_exact_fraction(cents):
+    # uncapped, the descent must stop once it hits the target exactly (a float is a fraction)
+    matches = nearest_ratios(cents, max_results=50, max_tenney_height=None)
+    assert 1 <= len(matches) < 50
 
 
 def test_ratio_match_to_dict():

@@ -11,6 +11,7 @@ from fractions import Fraction
 from xentune.errors import ConfigError
 
 __all__ = [
+    "EXACT_CENTS",
     "RatioMatch",
     "iter_ratios_in_range",
     "nearest_ratios",
@@ -141,6 +142,10 @@ def prime_limit(r: Fraction | int | str) -> int:
             "about 1e11 and is too large to factor quickly; use a simpler ratio"
         ) from None
 
+
+#: Errors below this many cents count as exact: float cents resolve ~1e-13 cents, and without a
+#: floor the search for ever closer fractions would never end near a float's own value.
+EXACT_CENTS = 1e-9
 
 #: Pollard-rho steps before `prime_limit` gives up (about a second; finds factors up to ~1e11).
 _RHO_BUDGET = 500_000
@@ -291,6 +296,52 @@ def simplest_ratio(
     raise AssertionError("continued-fraction descent did not terminate")
 
 
+class _RatioSearch:
+    """Best-first search of the fractions in a window, in increasing Tenney height.
+
+    The simplest fraction of an interval has the smallest ``n * d`` in it (see
+    `simplest_ratio`); taking it out leaves two open subintervals, whose simplest fractions go
+    on a heap. The window may be narrowed while searching (`narrow`): a subinterval is cut to it
+    when popped, and re-queued under its new simplest fraction, whose height can only be larger,
+    so the order stays exact. Narrowing to the current best error turns the search into a
+    continued-fraction descent instead of a scan of every fraction within tolerance.
+    """
+
+    def __init__(self, low: Fraction, high: Fraction) -> None:
+        self.low, self.high = low, high
+        self.low_open = self.high_open = False
+        self._heap: list[tuple[int, Fraction, Fraction, Fraction, bool, bool]] = []
+        self._push(low, high, False, False)
+
+    def narrow(self, low: Fraction, high: Fraction) -> None:
+        """Restrict the search to the open interval ``(low, high)`` (intersected with the old)."""
+        if low >= self.low:
+            self.low, self.low_open = low, True
+        if high <= self.high:
+            self.high, self.high_open = high, True
+
+    def _push(self, lo: Fraction, hi: Fraction, lo_open: bool, hi_open: bool) -> None:
+        f = simplest_ratio(lo, hi, low_open=lo_open, high_open=hi_open)
+        if f is not None:
+            heapq.heappush(self._heap, (f.numerator * f.denominator, f, lo, hi, lo_open, hi_open))
+
+    def __iter__(self) -> Iterator[Fraction]:
+        while self._heap:
+            _, f, lo, hi, lo_open, hi_open = heapq.heappop(self._heap)
+            # cut the subinterval to the current window
+            if self.low > lo or (self.low == lo and self.low_open):
+                lo, lo_open = self.low, self.low_open or (self.low == lo and lo_open)
+            if self.high < hi or (self.high == hi and self.high_open):
+                hi, hi_open = self.high, self.high_open or (self.high == hi and hi_open)
+            inside = (lo < f or (lo == f and not lo_open)) and (f < hi or (f == hi and not hi_open))
+            if not inside:
+                self._push(lo, hi, lo_open, hi_open)
+                continue
+            yield f
+            self._push(lo, f, lo_open, True)
+            self._push(f, hi, True, hi_open)
+
+
 def iter_ratios_in_range(
     low: Fraction,
     high: Fraction,
@@ -299,26 +350,13 @@ def iter_ratios_in_range(
 ) -> Iterator[Fraction]:
     """The fractions of ``[low, high]`` in increasing Tenney height (lazily, possibly endless).
 
-    Best-first search over subintervals: the simplest fraction of an interval has the smallest
-    ``n * d`` in it (see `simplest_ratio`); taking it out leaves two open subintervals, whose
-    simplest fractions go on a heap. Ties in ``n * d`` come out in increasing value. Stops after
-    the last fraction with ``log2(n*d) <= max_tenney_height``.
+    Ties in ``n * d`` come out in increasing value. Stops after the last fraction with
+    ``log2(n*d) <= max_tenney_height``.
     """
-    heap: list[tuple[int, Fraction, Fraction, Fraction, bool, bool]] = []
-
-    def push(lo: Fraction, hi: Fraction, lo_open: bool, hi_open: bool) -> None:
-        f = simplest_ratio(lo, hi, low_open=lo_open, high_open=hi_open)
-        if f is not None:
-            heapq.heappush(heap, (f.numerator * f.denominator, f, lo, hi, lo_open, hi_open))
-
-    push(low, high, False, False)
-    while heap:
-        _, f, lo, hi, lo_open, hi_open = heapq.heappop(heap)
+    for f in _RatioSearch(low, high):
         if max_tenney_height is not None and tenney_height(f) > max_tenney_height + 1e-12:
             return
         yield f
-        push(lo, f, lo_open, True)
-        push(f, hi, True, hi_open)
 
 
 def nearest_ratios(
@@ -327,12 +365,15 @@ def nearest_ratios(
     tolerance_cents: float = 15.0,
     max_results: int = 3,
     max_tenney_height: float | None = 20.0,
+    improving_only: bool = True,
 ) -> list[RatioMatch]:
     """The simplest just ratios within ``tolerance_cents`` of an interval, simplest first.
 
-    "Simplest" is the smallest Tenney height ``log2(n*d)``; among those within tolerance these
-    are exactly the best rational approximations in the Stern-Brocot sense (no simpler fraction
-    lies closer). Every fraction is a candidate, so a tolerance > 0 always admits some; the
+    "Simplest" is the smallest Tenney height ``log2(n*d)``. The first match is the simplest
+    fraction within tolerance; with ``improving_only`` (default) each further one is closer
+    than every simpler fraction, i.e. these are the best rational approximations of the
+    interval (for 386.314 cents: 5/4 and nothing else, instead of also 29/23 at -15 cents).
+    Every fraction is a candidate, so a tolerance > 0 always admits some; the
     ``max_tenney_height`` cap (default 20, i.e. ``n*d <= 2**20``: terms up to about a thousand)
     keeps the answers musical, and with it a tight tolerance can admit none.
 
@@ -341,11 +382,14 @@ def nearest_ratios(
     cents : float
         The interval in cents (any sign; negative means a ratio below 1/1).
     tolerance_cents : float
-        Largest accepted ``|error|`` in cents, >= 0.
+        Largest accepted ``|error|`` in cents, >= 0 (plus `EXACT_CENTS`, 1e-9, for rounding).
     max_results : int
         At most this many matches, >= 1.
     max_tenney_height : float or None
         Largest accepted ``log2(n*d)``; None for no cap.
+    improving_only : bool
+        Keep only fractions closer than every simpler one within tolerance; False lists every
+        fraction within tolerance in order of height.
 
     Returns
     -------
@@ -360,7 +404,9 @@ def nearest_ratios(
     Examples
     --------
     >>> [str(m.ratio) for m in nearest_ratios(701.955)]
-    ['3/2', '58/39', '59/39']
+    ['3/2']
+    >>> [str(m.ratio) for m in nearest_ratios(650.0)]
+    ['13/9', '16/11', '67/46']
     >>> str(nearest_ratios(386.314, tolerance_cents=1.0)[0].ratio)
     '5/4'
     """
@@ -377,17 +423,28 @@ def nearest_ratios(
         raise ConfigError(
             f"interval {cents} +- {tolerance_cents} cents: must stay within +-{_MAX_ABS_CENTS:.0f} cents"
         )
-    # Bounds as exact binary fractions slightly widened by float rounding; each candidate is then
-    # checked against the tolerance in cents, so a fraction on the edge is judged by one rule.
-    slack = 1e-9
-    low = Fraction(2.0 ** ((cents - tolerance_cents - slack) / 1200.0))
-    high = Fraction(2.0 ** ((cents + tolerance_cents + slack) / 1200.0))
+    # Bounds as exact binary fractions widened by EXACT_CENTS; each candidate is then checked
+    # against the tolerance in cents, so a fraction on the edge is judged by one rule.
+    low = Fraction(2.0 ** ((cents - tolerance_cents - EXACT_CENTS) / 1200.0))
+    high = Fraction(2.0 ** ((cents + tolerance_cents + EXACT_CENTS) / 1200.0))
     matches: list[RatioMatch] = []
-    for f in iter_ratios_in_range(low, high, max_tenney_height=max_tenney_height):
+    closest = math.inf  # smallest |error| of the fractions seen so far (all simpler ones)
+    search = _RatioSearch(low, high)
+    for f in search:
+        if max_tenney_height is not None and tenney_height(f) > max_tenney_height + 1e-12:
+            break
         m = RatioMatch.of(f, cents)
-        if abs(m.error_cents) <= tolerance_cents:
-            matches.append(m)
-            if len(matches) == max_results:
-                break
+        error = abs(m.error_cents)
+        if error > tolerance_cents + EXACT_CENTS or (improving_only and error >= closest):
+            continue
+        closest = error
+        matches.append(m)
+        if len(matches) == max_results or (improving_only and error <= EXACT_CENTS):
+            break  # (nothing is meaningfully closer than an exact match)
+        if improving_only:  # only a closer fraction can follow: search (cents -+ error) only
+            search.narrow(
+                Fraction(2.0 ** ((cents - error) / 1200.0)),
+                Fraction(2.0 ** ((cents + error) / 1200.0)),
+            )
     matches.sort(key=lambda m: (m.ratio.numerator * m.ratio.denominator, abs(m.error_cents)))
     return matches

@@ -460,3 +460,17 @@ def test_fused_falls_back_to_eager_when_compilation_fails(monkeypatch):
     torch.testing.assert_close(fused, chord_roughness(f0, r, a), rtol=0, atol=0)
     fused_again = chord_roughness(f0, r, a, fused=True)  # no second warning, still eager
     torch.testing.assert_close(fused_again, fused, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_eager_chunks_equal_one_pass(model, monkeypatch):
+    """Large batches are evaluated in chunks (weights from voice gains built per chunk)."""
+    from xentune.psychoacoustics import roughness as module
+
+    f0, ratios, amps, va = (t.detach() for t in random_chord(9, batch=37))
+    whole = chord_roughness(f0, ratios, amps, model=model, voice_amplitudes=va)
+    monkeypatch.setattr(module, "_EAGER_CHUNK_PAIRS", 100)  # 5 chords of 3 voices x 5 partials
+    chunked = chord_roughness(f0, ratios, amps, model=model, voice_amplitudes=va)
+    torch.testing.assert_close(chunked, whole, rtol=1e-14, atol=0)
+    pooled = roughness(*chord_partials(f0, ratios, amps, va), model=model)
+    torch.testing.assert_close(chunked, pooled, rtol=1e-12, atol=0)

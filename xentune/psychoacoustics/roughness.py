@@ -610,42 +610,35 @@ def chord_roughness(
     cq = torch.arange(n_partials, device=device).repeat(n_partials)  # (P*P,)
     within_ratios = torch.stack([r[ip], r[iq]])  # (2, T)
     cross_ratios = torch.stack([r[cp], r[cq]])  # (2, P*P)
+    f_lo, f_hi = f0[:, iv], f0[:, iw]  # (B, K) fundamentals of each voice pair
     if voice_amplitudes is None:
-        within_weight = spec.weight(a[ip], a[iq])  # (T,)
-        cross_weight = spec.weight(a[cp], a[cq])  # (P*P,)
+        gains = None
         energy = n_voices * a.square().sum()  # () sum of squared pooled amplitudes
+        shared = (spec.weight(a[ip], a[iq]), spec.weight(a[cp], a[cq]))  # (T,), (P*P,)
     else:
-        g = voice_amplitudes.to(dtype).expand_as(f0_hz).reshape(-1, n_voices)  # (B, V)
-        g_lo, g_hi = g[:, iv, None], g[:, iw, None]  # (B, K, 1)
-        within_weight = spec.weight(g[..., None] * a[ip], g[..., None] * a[iq])  # (B, V, T)
-        cross_weight = spec.weight(g_lo * a[cp], g_hi * a[cq])  # (B, K, P*P)
-        energy = g.square().sum(-1) * a.square().sum()  # (B,)
+        gains = voice_amplitudes.to(dtype).expand_as(f0_hz).reshape(-1, n_voices)  # (B, V)
+        energy = gains.square().sum(-1) * a.square().sum()  # (B,)
 
-    f_lo, f_hi = f0[:, iv], f0[:, iw]  # (B, K)
-    per_weight = voice_amplitudes is not None
-    if fused and f0.shape[0] > 0 and n_voices > 1 and n_partials > 1:
-        total = _fused_chord_sum(
-            f0, f_lo, f_hi, within_ratios, within_weight, cross_ratios, cross_weight, model=spec
-        )
+    def chunk_sum(sl: slice) -> torch.Tensor:
+        """Unscaled pair sum of chords ``sl``; per-chord weights are built chunk by chunk."""
+        if gains is None:
+            w_in, w_x = shared
+        else:
+            gs = gains[sl]  # (b, V)
+            w_in = spec.weight(gs[..., None] * a[ip], gs[..., None] * a[iq])  # (b, V, T)
+            w_x = spec.weight(gs[:, iv, None] * a[cp], gs[:, iw, None] * a[cq])  # (b, K, P*P)
+        args = (f0[sl], f_lo[sl], f_hi[sl], within_ratios, w_in, cross_ratios, w_x)
+        if fused and n_voices > 1 and n_partials > 1:
+            return _fused_chord_sum(*args, model=spec)
+        return _chord_sum(*args, spec)
+
+    pairs_per_chord = max(1, n_voices * ip.numel() + iv.numel() * cp.numel())
+    if fused and gains is None:
+        step = max(1, f0.shape[0])  # the fused kernel materialises no pair tensors
     else:
-        pairs_per_chord = max(1, n_voices * ip.numel() + iv.numel() * cp.numel())
-        step = max(1, _EAGER_CHUNK_PAIRS // pairs_per_chord)
-        parts = []
-        for start in range(0, f0.shape[0], step):
-            sl = slice(start, start + step)
-            parts.append(
-                _chord_sum(
-                    f0[sl],
-                    f_lo[sl],
-                    f_hi[sl],
-                    within_ratios,
-                    within_weight[sl] if per_weight else within_weight,
-                    cross_ratios,
-                    cross_weight[sl] if per_weight else cross_weight,
-                    spec,
-                )
-            )
-        total = torch.cat(parts) if parts else f0.new_zeros(0)  # (B,)
+        step = max(1, _EAGER_CHUNK_PAIRS // pairs_per_chord)  # bounds the (b, K, P*P) temporaries
+    parts = [chunk_sum(slice(i, i + step)) for i in range(0, f0.shape[0], step)]
+    total = torch.cat(parts) if parts else f0.new_zeros(0)  # (B,)
 
     if spec.curve == "hk":
         total = _hk_normalise(total, energy)

@@ -469,7 +469,7 @@ def test_eager_chunks_equal_one_pass(model, monkeypatch):
 
     f0, ratios, amps, va = (t.detach() for t in random_chord(9, batch=37))
     whole = chord_roughness(f0, ratios, amps, model=model, voice_amplitudes=va)
-    monkeypatch.setattr(module, "_EAGER_CHUNK_PAIRS", 100)  # 5 chords of 3 voices x 5 partials
+    monkeypatch.setattr(module, "_EAGER_CHUNK_PAIRS", 100)  # one chord (105 pairs) per chunk
     chunked = chord_roughness(f0, ratios, amps, model=model, voice_amplitudes=va)
     torch.testing.assert_close(chunked, whole, rtol=1e-14, atol=0)
     pooled = roughness(*chord_partials(f0, ratios, amps, va), model=model)

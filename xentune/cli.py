@@ -7,6 +7,7 @@ import sys
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
+from xentune.commands.analyze import analyze_command
 from xentune.commands.curve import curve_command
 from xentune.commands.generate import generate_command
 from xentune.commands.render import render_command
@@ -35,6 +36,7 @@ app.command("score")(score_command)
 app.command("train")(train_command)
 app.command("sample")(sample_command)
 app.command("generate")(generate_command)
+app.command("analyze")(analyze_command)
 
 
 def _one_line(message: str) -> str:

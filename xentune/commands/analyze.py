@@ -1,0 +1,124 @@
+"""``xentune analyze INPUT``: analyse a scale (.scl), and later a run folder or a score."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xentune.atomic import atomic_dir, check_output_path
+from xentune.errors import ConfigError
+
+__all__ = ["AnalyzeOptions", "analyze_command", "input_kind"]
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """The command's options, handed to the analyser of each input kind."""
+
+    kbm: Path | None
+    out: Path | None
+    force: bool
+
+
+def input_kind(path: Path) -> str:
+    """What ``path`` is: ``"scale"`` (.scl), ``"run"`` (a folder) or ``"score"`` (.json).
+
+    A missing ``.scl`` still counts as a scale, so that its reader reports the missing file.
+
+    Raises
+    ------
+    ConfigError
+        Anything else (a missing folder or score, a .kbm given as input, an unknown suffix).
+    """
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        return "run"
+    if suffix == ".scl":
+        return "scale"
+    if suffix == ".json":
+        if not path.exists():
+            raise ConfigError(f"{path}: no such score file; check the path")
+        return "score"
+    if suffix == ".kbm":
+        raise ConfigError(
+            f"{path}: a keyboard mapping is not analysed on its own; give the scale and pass the "
+            f"mapping with --kbm (xentune analyze SCALE.scl --kbm {path})"
+        )
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no such file or folder; give a Scala scale (.scl), a run folder or a score.json"
+        )
+    raise ConfigError(
+        f"{path}: unknown input kind (suffix {suffix or 'none'!r}); give a Scala scale (.scl), "
+        "a run folder made by `xentune generate`, or a score.json"
+    )
+
+
+def _analyze_scale_file(path: Path, options: AnalyzeOptions) -> None:
+    from xentune.tuning.scala import read_kbm, read_scl
+    from xentune.tuning.scale_analysis import analyze_scale
+
+    scale = read_scl(path)
+    mapping = read_kbm(options.kbm) if options.kbm is not None else None
+    analysis = analyze_scale(scale, mapping, source=str(path))
+    typer.echo(analysis.table())
+    if options.out is not None:
+        with atomic_dir(options.out, force=options.force) as tmp:
+            text = json.dumps(analysis.to_dict(), indent=2, allow_nan=False) + "\n"
+            (tmp / "analysis.json").write_text(text, encoding="utf-8")
+            (tmp / "frequencies.csv").write_text(analysis.frequencies_csv(), encoding="utf-8")
+        typer.echo(f"wrote {options.out / 'analysis.json'} and {options.out / 'frequencies.csv'}")
+
+
+def _not_yet(kind: str, usage: str) -> Callable[[Path, AnalyzeOptions], None]:
+    def run(path: Path, options: AnalyzeOptions) -> None:
+        raise ConfigError(
+            f"{path}: analysing a {kind} is not available yet; for now give a Scala scale ({usage})"
+        )
+
+    return run
+
+
+#: The analyser of each input kind (a later change adds the run folder and score analysers).
+ANALYZERS: dict[str, Callable[[Path, AnalyzeOptions], None]] = {
+    "scale": _analyze_scale_file,
+    "run": _not_yet("run folder", "xentune analyze SCALE.scl [--kbm FILE.kbm] [--out DIR]"),
+    "score": _not_yet("score.json", "xentune analyze SCALE.scl [--kbm FILE.kbm] [--out DIR]"),
+}
+
+
+def analyze_command(
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help="A Scala scale (SCALE.scl); run folders and score.json come later",
+            show_default=False,
+        ),
+    ],
+    kbm: Annotated[
+        Path | None,
+        typer.Option("--kbm", help="Scala keyboard mapping (.kbm) for the 128-key table"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write analysis.json and frequencies.csv into"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --out folder")
+    ] = False,
+) -> None:
+    """Analyse a scale: per degree its cents, nearest just ratios (error, odd/prime limit) and
+    nearest steps of the best-fitting equal divisions; with --out, also analysis.json and the
+    128-key frequencies.csv."""
+    kind = input_kind(input_path)
+    if kbm is not None and kind != "scale":
+        raise ConfigError(f"--kbm {kbm}: a keyboard mapping only applies to a .scl input")
+    if out is not None:
+        check_output_path(out, force=force)  # fail before any work
+    ANALYZERS[kind](input_path, AnalyzeOptions(kbm=kbm, out=out, force=force))

@@ -10,7 +10,7 @@ import typer
 from xentune.atomic import atomic_dir, check_output_path
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError
-from xentune.generator.sample import DEFAULT_STEP_S, sample_pieces
+from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
 from xentune.generator.train import load_trained
 
@@ -24,7 +24,7 @@ def sample_command(
     seed: Annotated[int, typer.Option(help="Seed of the sampling noise")] = 0,
     refine_steps: Annotated[
         int, typer.Option(help="Gradient steps on the energy after sampling (0 = raw samples)")
-    ] = 0,
+    ] = DEFAULT_REFINE_STEPS,
     step_s: Annotated[
         float, typer.Option(help="Duration of one chord in seconds")
     ] = DEFAULT_STEP_S,

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from xentune.errors import ConfigError, SpecError
 from xentune.generator.run import RunConfig, RunResult, generate_run, piece_midi_notes
@@ -86,7 +87,9 @@ def check_run_folder(result: RunResult, config: RunConfig) -> None:
 def test_tiny_run(tmp_path: Path) -> None:
     config = _tiny(seed=1)
     announced: list[Path] = []
+    threads = torch.get_num_threads()
     result = generate_run(config, tmp_path / "run", quiet=True, on_checkpoint=announced.append)
+    assert torch.get_num_threads() == threads  # the run's thread setting is restored
     check_run_folder(result, config)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
     # The checkpoint lives in the temp folder while training (resumable after a kill).
@@ -150,6 +153,8 @@ def test_piece_midi_notes_skip_padding() -> None:
         ({"sample_rate": 1000}, "--sample-rate 1000"),
         ({"step_s": float("nan")}, "step_s=nan"),
         ({"device": "tpu"}, "tpu"),
+        ({"cpu_threads": 0}, "cpu_threads=0"),
+        ({"refine_steps": -1}, "--refine-steps -1"),
     ],
 )
 def test_bad_run_config(kwargs: dict[str, object], match: str) -> None:

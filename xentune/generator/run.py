@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import platform
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +41,7 @@ from xentune.tuning.scala import write_kbm, write_scl
 from xentune.tuning.scale import KeyboardMapping
 
 __all__ = [
+    "DEFAULT_CPU_THREADS",
     "DEFAULT_PIECES",
     "DEFAULT_SAMPLE_RATE",
     "RunConfig",
@@ -52,6 +54,12 @@ __all__ = [
 #: pieces only (so that ``xentune analyze RUN_DIR`` finds the same one): 16 pieces of 4 voices and
 #: 8 chords give about 1,200 intervals, enough for peaks several noise levels above a flat density.
 DEFAULT_PIECES = 16
+
+#: Torch CPU threads while training and sampling on the CPU. The generator's tensors are small
+#: (128 pieces x 32 pitches), so intra-op threads mostly wait for each other: measured on the
+#: 2-core development box under a load average of ~8, 60 default training steps took 4.1 s of CPU
+#: and 12 s of wall time with 1 thread against 64 s of CPU and 220 s of wall time with 2.
+DEFAULT_CPU_THREADS = 1
 
 #: Audio sample rate in Hz.
 DEFAULT_SAMPLE_RATE = 48000
@@ -79,6 +87,9 @@ class RunConfig:
         Length of one chord in seconds, > 0.
     device : str
         ``auto``, ``cpu`` or ``cuda`` (see ``xentune.device.resolve_device``).
+    cpu_threads : int
+        Torch CPU threads for training and sampling (see `DEFAULT_CPU_THREADS`); the thread
+        count is part of what makes a run reproducible (it changes the order of float sums).
     refine_steps : int
         Gradient steps on the energy applied to each sampled piece (0: the model's raw samples).
         The default settles each sample into the minimum of its own basin of the energy: with
@@ -92,6 +103,7 @@ class RunConfig:
     step_s: float = DEFAULT_STEP_S
     device: str = "auto"
     refine_steps: int = DEFAULT_REFINE_STEPS
+    cpu_threads: int = DEFAULT_CPU_THREADS
 
     def __post_init__(self) -> None:
         if (
@@ -121,6 +133,9 @@ class RunConfig:
                 f"--voices {self.train.voices}: a run needs at least 2 voices (the emergent scale is read "
                 "from the intervals between simultaneous voices); e.g. --voices 4"
             )
+        n = self.cpu_threads
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 256:
+            raise ConfigError(f"cpu_threads={n}: must be an integer in 1..256 (e.g. 1)")
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"--device {self.device}: unknown device; use auto, cpu or cuda")
 
@@ -204,6 +219,7 @@ def _config_dict(config: RunConfig, spectrum: Spectrum, device: torch.device) ->
         "reference_hz": t.reference_hz,
         "step_s": config.step_s,
         "refine_steps": config.refine_steps,
+        "cpu_threads": config.cpu_threads,
         "energy": t.energy.to_dict(),
         "train": t.to_dict(),
         "versions": _versions(),
@@ -225,6 +241,20 @@ def _minima_cents(
     top = max(_CURVE_MAX_RATIO, 2.0 ** ((period_cents + 50.0) / 1200.0))
     minima = curve_minima(spectrum, f0_hz=reference_hz, ratio_range=(1.0, top))
     return tuple(float(m.cents) for m in minima)
+
+
+@contextlib.contextmanager
+def _cpu_threads(n_threads: int, device: torch.device) -> Iterator[None]:
+    """Run the block with ``n_threads`` torch CPU threads (on the CPU), then restore the setting."""
+    if device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _write_report(run_dir: Path) -> list[Path]:
@@ -319,22 +349,23 @@ def generate_run(
         if on_checkpoint is not None:
             on_checkpoint(checkpoint)
         t = time.perf_counter()
-        trained = train(
-            config.train,
-            device=device,
-            checkpoint_path=checkpoint,
-            resume=resume_path is not None,
-            quiet=quiet,
-        )
-        t = lap("train", t)
-        cents = sample_pieces(
-            trained.model,
-            n_pieces=config.pieces,
-            seed=config.train.seed,
-            energy=trained.energy,
-            refine_steps=config.refine_steps,
-            device=device,
-        )
+        with _cpu_threads(config.cpu_threads, device):
+            trained = train(
+                config.train,
+                device=device,
+                checkpoint_path=checkpoint,
+                resume=resume_path is not None,
+                quiet=quiet,
+            )
+            t = lap("train", t)
+            cents = sample_pieces(
+                trained.model,
+                n_pieces=config.pieces,
+                seed=config.train.seed,
+                energy=trained.energy,
+                refine_steps=config.refine_steps,
+                device=device,
+            )
         pieces = cents.detach().to("cpu", torch.float64).numpy()  # (S, V, T) cents
         t = lap("sample", t)
         spec_dict = spectrum.to_dict()

@@ -70,7 +70,9 @@ def test_out_writes_json_and_csv(cli, major, tmp_path):
     kbm.write_text(A440)
     r = cli("analyze", major, "--kbm", kbm, "--out", out)
     assert r.code == 0, r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "frequencies.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "analysis.json", "frequencies.csv", "plots", "report.html", "report.json", "report.md",
+    ]  # fmt: skip
     data = json.loads((out / "analysis.json").read_text())
     assert data["format"] == "xentune-scale-analysis"
     assert data["mapping"]["reference_hz"] == 440.0
@@ -152,16 +154,16 @@ def test_missing_kbm(cli, tmp_path, major):
 # --- input kinds ------------------------------------------------------------------------------
 
 
-def test_run_folder_is_not_available_yet(cli, tmp_path):
+def test_folder_that_is_not_a_run(cli, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    _bad(cli, tmp_path, run, str(run), "run folder", "not available yet")
+    _bad(cli, tmp_path, run, str(run), "not a xentune run folder")
 
 
-def test_score_json_is_not_available_yet(cli, tmp_path):
+def test_json_that_is_not_a_score(cli, tmp_path):
     score = tmp_path / "score.json"
     score.write_text("{}")
-    _bad(cli, tmp_path, score, "score.json", "not available yet")
+    _bad(cli, tmp_path, score, "score.json")
     _bad(cli, tmp_path, tmp_path / "absent.json", "absent.json", "no such")
 
 

@@ -1,4 +1,4 @@
-"""``xentune analyze INPUT``: analyse a scale (.scl), and later a run folder or a score."""
+"""``xentune analyze INPUT``: analyse a scale (.scl), a run folder, a score.json or a report.json."""
 
 from __future__ import annotations
 
@@ -68,27 +68,44 @@ def _analyze_scale_file(path: Path, options: AnalyzeOptions) -> None:
     analysis = analyze_scale(scale, mapping, source=str(path))
     typer.echo(analysis.table())
     if options.out is not None:
+        from xentune.report.analysis import analysis_for_scale
+        from xentune.report.render import write_scale_report
+
+        report = analysis_for_scale(scale, mapping, source=str(path))
         with atomic_dir(options.out, force=options.force) as tmp:
             text = json.dumps(analysis.to_dict(), indent=2, allow_nan=False) + "\n"
             (tmp / "analysis.json").write_text(text, encoding="utf-8")
             (tmp / "frequencies.csv").write_text(analysis.frequencies_csv(), encoding="utf-8")
-        typer.echo(f"wrote {options.out / 'analysis.json'} and {options.out / 'frequencies.csv'}")
-
-
-def _not_yet(kind: str, usage: str) -> Callable[[Path, AnalyzeOptions], None]:
-    def run(path: Path, options: AnalyzeOptions) -> None:
-        raise ConfigError(
-            f"{path}: analysing a {kind} is not available yet; for now give a Scala scale ({usage})"
+            write_scale_report(tmp, report)  # report.json/html/md + plots; says there is no run
+        typer.echo(
+            f"wrote {options.out / 'analysis.json'}, {options.out / 'frequencies.csv'} and the report "
+            f"{options.out / 'report.html'} (a scale file alone: no training plot, no audio)"
         )
 
-    return run
+
+def _analyze_report(path: Path, options: AnalyzeOptions) -> None:
+    """A run folder or score.json (report built, or read when it exists) or a report.json."""
+    from xentune.report.build import report_for_path, summary_text
+
+    result = report_for_path(path, out_dir=options.out, force=options.force)
+    typer.echo(summary_text(result.analysis))
+    if result.written:
+        n_plots = sum(1 for p in result.written if p.suffix == ".png")
+        typer.echo(
+            f"wrote {result.out_dir / 'report.html'} (+ report.json, report.md and {n_plots} plots)"
+        )
+    else:
+        typer.echo(
+            f"read {result.out_dir / 'report.json'}; pass --force to rebuild the report, "
+            "or --out DIR to write it elsewhere"
+        )
 
 
-#: The analyser of each input kind (a later change adds the run folder and score analysers).
+#: The analyser of each input kind ("score" also takes a report.json: it is told by its content).
 ANALYZERS: dict[str, Callable[[Path, AnalyzeOptions], None]] = {
     "scale": _analyze_scale_file,
-    "run": _not_yet("run folder", "xentune analyze SCALE.scl [--kbm FILE.kbm] [--out DIR]"),
-    "score": _not_yet("score.json", "xentune analyze SCALE.scl [--kbm FILE.kbm] [--out DIR]"),
+    "run": _analyze_report,
+    "score": _analyze_report,
 }
 
 
@@ -97,7 +114,8 @@ def analyze_command(
         Path,
         typer.Argument(
             metavar="INPUT",
-            help="A Scala scale (SCALE.scl); run folders and score.json come later",
+            help="A Scala scale (SCALE.scl), a run folder of `xentune generate`, a score.json "
+            "or a report.json",
             show_default=False,
         ),
     ],
@@ -107,15 +125,27 @@ def analyze_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder to write analysis.json and frequencies.csv into"),
+        typer.Option(
+            "--out",
+            help="Folder to write into: for a .scl analysis.json, frequencies.csv and the report; "
+            "for a run or score the report (default: the run folder / the score's folder)",
+        ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing --out folder")
+        bool,
+        typer.Option(
+            "--force", help="Replace an existing --out folder, or rebuild an existing report"
+        ),
     ] = False,
 ) -> None:
-    """Analyse a scale: per degree its cents, nearest just ratios (error, odd/prime limit) and
-    nearest steps of the best-fitting equal divisions; with --out, also analysis.json and the
-    128-key frequencies.csv."""
+    """Analyse a scale, a run or a score.
+
+    A .scl: per degree its cents, nearest just ratios (error, odd/prime limit) and nearest steps
+    of the best-fitting equal divisions; with --out, also analysis.json, the 128-key
+    frequencies.csv and the report (no run: no training plot, no audio). A run folder or a
+    score.json: the tuning report (report.json, report.html, report.md, plots/); an existing
+    report of a run is read back unless --force rebuilds it.
+    """
     kind = input_kind(input_path)
     if kbm is not None and kind != "scale":
         raise ConfigError(f"--kbm {kbm}: a keyboard mapping only applies to a .scl input")

@@ -66,7 +66,7 @@ def _dissonant_paper_model() -> object:
     return Paper1993()
 
 
-def test_dissonant_per_chord_loop(benchmark, speedups, chords):
+def test_dissonant_per_chord_loop(benchmark, speedups, cpu_seconds, chords):
     dissonant = pytest.importorskip("dissonant")
     model = _dissonant_paper_model()
     lists = chords["lists"]
@@ -75,7 +75,14 @@ def test_dissonant_per_chord_loop(benchmark, speedups, chords):
         return np.array([dissonant.dissonance(f, a, model=model) for f, a in lists])
 
     values = benchmark.pedantic(loop, rounds=3, iterations=1, warmup_rounds=0)
-    speedups.add("4096x4x10", "dissonant per-chord loop", benchmark, items=N_CHORDS, baseline=True)
+    speedups.add(
+        "4096x4x10",
+        "dissonant per-chord loop",
+        benchmark,
+        items=N_CHORDS,
+        baseline=True,
+        cpu_s=cpu_seconds(loop, repeats=2),
+    )
     np.testing.assert_allclose(values, chords["reference"].numpy(), rtol=1e-12, atol=0)
     speedups.note(
         f"4096x4x10: {chords['far_fraction']:.1%} of pairs lie beyond x = 4.6 critical-band units "
@@ -83,23 +90,29 @@ def test_dissonant_per_chord_loop(benchmark, speedups, chords):
     )
 
 
-def test_ours_simple_eager(benchmark, speedups, chords):
+def test_ours_simple_eager(benchmark, speedups, cpu_seconds, chords):
     f0, r, a = chords["f0"], chords["ratios"], chords["amps"]
-    values = benchmark.pedantic(
-        lambda: roughness(*chord_partials(f0, r, a), model="sethares1993"),
-        rounds=10,
-        warmup_rounds=1,
+
+    def fn() -> torch.Tensor:
+        return roughness(*chord_partials(f0, r, a), model="sethares1993")
+
+    values = benchmark.pedantic(fn, rounds=10, warmup_rounds=1)
+    speedups.add(
+        "4096x4x10", "ours: simple eager (pooled)", benchmark, items=N_CHORDS, cpu_s=cpu_seconds(fn)
     )
-    speedups.add("4096x4x10", "ours: simple eager (pooled)", benchmark, items=N_CHORDS)
     torch.testing.assert_close(values.double(), chords["reference"], rtol=1e-5, atol=0)
 
 
-def test_ours_chord_eager(benchmark, speedups, chords):
+def test_ours_chord_eager(benchmark, speedups, cpu_seconds, chords):
     f0, r, a = chords["f0"], chords["ratios"], chords["amps"]
-    values = benchmark.pedantic(
-        lambda: chord_roughness(f0, r, a, model="sethares1993"), rounds=10, warmup_rounds=1
+
+    def fn() -> torch.Tensor:
+        return chord_roughness(f0, r, a, model="sethares1993")
+
+    values = benchmark.pedantic(fn, rounds=10, warmup_rounds=1)
+    speedups.add(
+        "4096x4x10", "ours: chord_roughness eager", benchmark, items=N_CHORDS, cpu_s=cpu_seconds(fn)
     )
-    speedups.add("4096x4x10", "ours: chord_roughness eager", benchmark, items=N_CHORDS)
     torch.testing.assert_close(values.double(), chords["reference"], rtol=1e-5, atol=0)
 
 
@@ -109,19 +122,25 @@ def _compile_note(label: str, seconds: float) -> str:
     return f"{label}: torch.compile warm-up (not timed above) {seconds:.1f} s"
 
 
-def test_ours_chord_fused(benchmark, speedups, chords):
+def test_ours_chord_fused(benchmark, speedups, cpu_seconds, chords):
     f0, r, a = chords["f0"], chords["ratios"], chords["amps"]
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         chord_roughness(f0, r, a, model="sethares1993", fused=True)  # compile, untimed
     speedups.note(_compile_note("4096x4x10 fused", time.perf_counter() - start))
-    values = benchmark.pedantic(
-        lambda: chord_roughness(f0, r, a, model="sethares1993", fused=True),
-        rounds=30,
-        warmup_rounds=2,
+
+    def fn() -> torch.Tensor:
+        return chord_roughness(f0, r, a, model="sethares1993", fused=True)
+
+    values = benchmark.pedantic(fn, rounds=30, warmup_rounds=2)
+    speedups.add(
+        "4096x4x10",
+        "ours: chord_roughness fused",
+        benchmark,
+        items=N_CHORDS,
+        cpu_s=cpu_seconds(fn, repeats=10),
     )
-    speedups.add("4096x4x10", "ours: chord_roughness fused", benchmark, items=N_CHORDS)
     torch.testing.assert_close(values.double(), chords["reference"], rtol=1e-5, atol=0)
 
 
@@ -155,7 +174,7 @@ def _check(result: tuple[torch.Tensor, torch.Tensor], train: dict[str, torch.Ten
     torch.testing.assert_close(grad.double(), train["grad"], rtol=1e-4, atol=1e-5 * scale)
 
 
-def test_train_simple_eager(benchmark, speedups, train_chords):
+def test_train_simple_eager(benchmark, speedups, cpu_seconds, train_chords):
     r, a = train_chords["ratios"], train_chords["amps"]
     result = benchmark.pedantic(
         lambda: _fwd_bwd(lambda f: roughness(*chord_partials(f, r, a)), train_chords["f0"]),
@@ -172,18 +191,24 @@ def test_train_simple_eager(benchmark, speedups, train_chords):
     _check(result, train_chords)
 
 
-def test_train_chord_eager(benchmark, speedups, train_chords):
+def test_train_chord_eager(benchmark, speedups, cpu_seconds, train_chords):
     r, a = train_chords["ratios"], train_chords["amps"]
-    result = benchmark.pedantic(
-        lambda: _fwd_bwd(lambda f: chord_roughness(f, r, a), train_chords["f0"]),
-        rounds=8,
-        warmup_rounds=1,
+
+    def step() -> tuple[torch.Tensor, torch.Tensor]:
+        return _fwd_bwd(lambda f: chord_roughness(f, r, a), train_chords["f0"])
+
+    result = benchmark.pedantic(step, rounds=8, warmup_rounds=1)
+    speedups.add(
+        "256x8x16 fwd+bwd",
+        "ours: chord_roughness eager",
+        benchmark,
+        items=TRAIN_CHORDS,
+        cpu_s=cpu_seconds(step),
     )
-    speedups.add("256x8x16 fwd+bwd", "ours: chord_roughness eager", benchmark, items=TRAIN_CHORDS)
     _check(result, train_chords)
 
 
-def test_train_chord_fused(benchmark, speedups, train_chords):
+def test_train_chord_fused(benchmark, speedups, cpu_seconds, train_chords):
     r, a = train_chords["ratios"], train_chords["amps"]
 
     def step() -> tuple[torch.Tensor, torch.Tensor]:
@@ -195,5 +220,11 @@ def test_train_chord_fused(benchmark, speedups, train_chords):
         step()  # compile forward and backward, untimed
     speedups.note(_compile_note("256x8x16 fused fwd+bwd", time.perf_counter() - start))
     result = benchmark.pedantic(step, rounds=20, warmup_rounds=2)
-    speedups.add("256x8x16 fwd+bwd", "ours: chord_roughness fused", benchmark, items=TRAIN_CHORDS)
+    speedups.add(
+        "256x8x16 fwd+bwd",
+        "ours: chord_roughness fused",
+        benchmark,
+        items=TRAIN_CHORDS,
+        cpu_s=cpu_seconds(step, repeats=10),
+    )
     _check(result, train_chords)

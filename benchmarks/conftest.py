@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import platform
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -31,6 +33,7 @@ class _Entry:
     min_s: float
     items: int
     baseline: bool
+    cpu_s: float | None = None
 
 
 @dataclass
@@ -41,13 +44,24 @@ class Speedups:
     notes: list[str] = field(default_factory=list)
 
     def add(
-        self, group: str, name: str, benchmark: object, *, items: int = 1, baseline: bool = False
+        self,
+        group: str,
+        name: str,
+        benchmark: object,
+        *,
+        items: int = 1,
+        baseline: bool = False,
+        cpu_s: float | None = None,
     ) -> None:
-        """Record the statistics of a finished ``benchmark`` (pytest-benchmark fixture) run."""
+        """Record the statistics of a finished ``benchmark`` (pytest-benchmark fixture) run.
+
+        ``cpu_s``: optional process CPU seconds per call (`cpu_seconds`), all threads summed;
+        unlike wall time it barely moves when other processes load the machine.
+        """
         stats = benchmark.stats  # type: ignore[attr-defined]
         if stats is None:  # benchmarks disabled (--benchmark-disable)
             return
-        entry = _Entry(name, float(stats["median"]), float(stats["min"]), items, baseline)
+        entry = _Entry(name, float(stats["median"]), float(stats["min"]), items, baseline, cpu_s)
         self.groups.setdefault(group, []).append(entry)
 
     def note(self, text: str) -> None:
@@ -74,15 +88,36 @@ class Speedups:
                     )
                 elif e.baseline:
                     ratio = "  (baseline)"
+                cpu = ""
+                if e.cpu_s is not None:
+                    cpu = f"  cpu {e.cpu_s / e.items * 1e6:8.2f} us/item"
+                    if base is not None and base.cpu_s is not None and not e.baseline:
+                        cpu += f" (x{base.cpu_s / e.cpu_s:,.1f} cpu)"
                 out.append(
                     f"  {e.name:<34} median {e.median_s * 1e3:10.3f} ms  min {e.min_s * 1e3:10.3f} ms"
-                    f"  {e.median_s / e.items * 1e6:9.2f} us/item{ratio}"
+                    f"  {e.median_s / e.items * 1e6:9.2f} us/item{ratio}{cpu}"
                 )
         out.extend(self.notes)
         return out
 
 
+def cpu_seconds(fn: Callable[[], object], *, repeats: int = 5) -> float:
+    """Least process CPU time (``time.process_time``, all threads) of ``repeats`` calls of ``fn``."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
 _SPEEDUPS = Speedups()
+
+
+@pytest.fixture(scope="session", name="cpu_seconds")
+def cpu_seconds_fixture() -> Callable[..., float]:
+    """`cpu_seconds`, for benchmarks that report CPU time next to wall time."""
+    return cpu_seconds
 
 
 @pytest.fixture(scope="session")

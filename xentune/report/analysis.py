@@ -704,10 +704,12 @@ def _agreement(steps: list[Step]) -> Agreement | None:
         f"(mean |offset| {m_mean:.1f} cents), {n_just} of {n} within {tol:g} cents of a simple just "
         f"ratio (odd limit <= {SIMPLE_ODD_LIMIT}; mean |error| {j_mean:.1f} cents)"
     )
-    if n_min == n_just == n:
-        follows, verdict = (
-            "both",
-            f"{counts}: for this timbre the curve minima are the just ratios.",
+    near_min, near_just = mins <= tol, just <= tol
+    if near_min.any() and (near_min == near_just).all():  # the same degrees are near both
+        rest = n - n_min
+        follows = "both"
+        verdict = f"{counts}: for this timbre the curve minima are the just ratios" + (
+            f" ({rest} of {n} degrees are near neither)." if rest else "."
         )
     elif n_min > n_just:
         follows, verdict = (

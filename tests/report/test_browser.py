@@ -7,6 +7,8 @@ non-blank picture, that the audio players load their files, and keeps a full-pag
 
 from __future__ import annotations
 
+import base64
+import fcntl
 import json
 import os
 import select
@@ -43,8 +45,11 @@ class DevTools:
         self._from_browser, from_browser_w = os.pipe()
 
         def wire() -> None:  # in the child: its fd 3 reads our commands, its fd 4 writes replies
-            os.dup2(to_browser_r, 3)
-            os.dup2(from_browser_w, 4)
+            # Move both ends above 4 first, so that neither dup2 can overwrite the other.
+            high_r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10)
+            high_w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
+            os.dup2(high_r, 3)
+            os.dup2(high_w, 4)
 
         flags = [
             "--headless",
@@ -226,8 +231,6 @@ def _open_in_chromium(
             },
             session=session,
         )
-        import base64
-
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(base64.b64decode(shot["data"]))
     finally:

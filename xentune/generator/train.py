@@ -208,11 +208,22 @@ class Trained:
 
 @contextlib.contextmanager
 def _deterministic(device: torch.device) -> Iterator[None]:
-    """On CUDA, use deterministic kernels while training (scatter-add backward passes of gather and
-    indexing are atomic, hence run-to-run different, by default); restored afterwards. The CPU
-    kernels used here are deterministic already."""
+    """Run-to-run identical training, restored afterwards.
+
+    CPU: one intra-op thread. The training tensors are small (a batch of 128 pieces), so a second
+    thread buys little and costs much on a shared machine: 300 default steps took 17 s of CPU
+    time with one thread and 217 s with two under load (2-core box, 2026-11-24), and with one
+    thread the float reductions, hence the result, do not depend on the machine's core count.
+    CUDA: deterministic kernels (the scatter-add backward passes of gather and indexing are
+    atomic, hence run-to-run different, by default).
+    """
     if device.type != "cuda":
-        yield
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
         return
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS reductions
     previous = torch.are_deterministic_algorithms_enabled()

@@ -88,7 +88,7 @@ class RunConfig:
     device : str
         ``auto``, ``cpu`` or ``cuda`` (see ``xentune.device.resolve_device``).
     cpu_threads : int
-        Torch CPU threads for training and sampling (see `DEFAULT_CPU_THREADS`); the thread
+        Torch CPU threads for training, sampling and rendering (see `DEFAULT_CPU_THREADS`); the thread
         count is part of what makes a run reproducible (it changes the order of float sums).
     refine_steps : int
         Gradient steps on the energy applied to each sampled piece (0: the model's raw samples).
@@ -381,7 +381,10 @@ def generate_run(
         ]
         save_scores(tmp / "score.json", scores)
         t = lap("score", t)
-        with progress_bar(100, "rendering audio", quiet=quiet) as bar:
+        with (
+            _cpu_threads(config.cpu_threads, device),
+            progress_bar(100, "rendering audio", quiet=quiet) as bar,
+        ):
             shown = [0]
 
             def rendered(done: int, total: int) -> None:

@@ -53,6 +53,12 @@ PEAK_WINDOW_CENTS = 50.0
 
 #: Peaks closer than this to 0 (or to the period) are the unison/period itself, not a step.
 MIN_STEP_CENTS = 20.0
+#: Smallest melodic interval `emergent_scale` pools by default: leaps larger than a whole tone.
+#: Smaller melodic steps reflect the energy's preference for small steps (they made peaks at 69
+#: and 133 cents for ``harmonic``, near no curve minimum); leaps are where the consonance of
+#: successive chords speaks. Chosen on the 12 runs of ``scripts/emergence_check.py``: pooling
+#: steps from 20 cents, leaps from 250 cents, or no melodic intervals passed 12, 12 and 11 of them.
+MIN_LEAP_CENTS = 250.0
 
 
 @dataclass(frozen=True)
@@ -387,6 +393,7 @@ def emergent_scale(
     *,
     spectrum: Spectrum | None = None,
     include_successive: bool = True,
+    min_leap_cents: float = MIN_LEAP_CENTS,
     bandwidth_cents: float = DEFAULT_BANDWIDTH_CENTS,
     period_cents: float | None = None,
     min_prominence: float = 0.5,
@@ -412,7 +419,12 @@ def emergent_scale(
     spectrum : Spectrum, optional
         The timbre, which guides the search for the period.
     include_successive : bool
-        Also pool melodic intervals (see `interval_pool`).
+        Also pool melodic intervals (see `interval_pool`) of at least ``min_leap_cents``.
+    min_leap_cents : float
+        Smallest melodic interval pooled (see `MIN_LEAP_CENTS`); ``min_step_cents`` (20) pools
+        every melodic step, and then the small steps the pieces move by (69 and 133 cents for
+        ``harmonic``, seed 0) become scale steps too, although they sit near no minimum of the
+        timbre's dissonance curve.
     bandwidth_cents : float
         Kernel width in cents, > 0.
     period_cents : float, optional
@@ -443,7 +455,7 @@ def emergent_scale(
             f"period_cents={period_cents}: must be a finite number > {2 * min_step_cents} (e.g. 1200)"
         )
     intervals = interval_pool(
-        x, include_successive=include_successive, min_successive_cents=min_step_cents
+        x, include_successive=include_successive, min_successive_cents=min_leap_cents
     )
     if period_cents is not None:
         period, source = float(period_cents), "given"

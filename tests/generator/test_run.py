@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,8 @@ def check_run_folder(result: RunResult, config: RunConfig) -> None:
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["format"] == "xentune-run" and cfg["version"] == 1
     assert cfg["spectrum"]["partials"]
-    assert cfg["elapsed_s"] > 0
+    # the run records how long it took (a number; no speed goal is asserted here)
+    assert isinstance(cfg["elapsed_s"], float) and math.isfinite(cfg["elapsed_s"])
     history = json.loads((out / "training.json").read_text())
     assert len(history["energy"]) == len(history["entropy"]) == config.train.train_steps
     trained = load_trained(out / "model.pt")

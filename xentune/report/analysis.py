@@ -1098,7 +1098,8 @@ def _flat_settings(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-#: The temp folder name `xentune.atomic.atomic_dir` builds a run under: ``.NAME.XXXXXXXX.tmp``.
+#: The temp folder name `xentune.atomic.atomic_dir` builds a run under: a dot, the final name,
+#: a random suffix from `tempfile.mkdtemp`, then ``.tmp`` (e.g. ``.xentune-run.1173loak.tmp``).
 _ATOMIC_TMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp$")
 
 

@@ -1,7 +1,8 @@
-"""Shared fixtures: the device to test on, the reference data folder, and an in-process CLI runner."""
+"""Shared fixtures: the device to test on, third-party data, small scale files, and an in-process CLI runner."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,36 @@ import pytest
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: Third-party data the repository must not copy (the Scala archive, Surge's tuning-library test
+#: files) is read from here: ``shared/reference`` beside the checkout, or $XENTUNE_REFERENCE.
 REFERENCE_DIR = Path(os.environ.get("XENTUNE_REFERENCE", REPO_ROOT.parent / "shared" / "reference"))
+
+#: The one apt line that brings every system tool the external tests use (Debian/Ubuntu).
+APT_LINE = "apt-get install -y fluidsynth fluid-soundfont-gm chromium sox"
+
+#: Small scale and mapping files the tests write themselves (well-known tunings, Scala format).
+SCALE_FILES = {
+    "ptolemy.scl": "! ptolemy.scl\n!\nPtolemy's Intense Diatonic Syntonon, also Zarlino's scale\n 7\n!\n"
+    " 9/8\n 5/4\n 4/3\n 3/2\n 5/3\n 15/8\n 2/1\n",
+    "ptolemy_iast.scl": "! ptolemy_iast.scl\n!\nPtolemy's Iastia or Lydia tuning\n 7\n!\n"
+    " 28/27\n 32/27\n 4/3\n 3/2\n 8/5\n 9/5\n 2/1\n",
+    # 12 keys from b (59), g# (69) = 442 Hz, degree 7 the formal octave; black keys unmapped.
+    "mapping-a442-7-to-12.kbm": "! 7 degrees on the white keys, a = 442 Hz\n12\n0\n127\n59\n69\n"
+    "442.0\n7\n! mapping\n0\n1\nx\n2\nx\n3\n4\nx\n5\nx\n6\nx\n",
+    "ED3-17.scl": "! ED3-17.scl\n!\nED3-17 - Equal division of harmonic 3 into 17 parts\n 17\n!\n"
+    + "".join(f" {1200 * math.log2(3) * k / 17:.5f}\n" for k in range(1, 17))
+    + " 3/1\n",
+}
+
+
+def require_tool(name: str) -> str:
+    """The path of system tool ``name``; the test is skipped, naming the apt line, where it is absent."""
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed; the external tests need: {APT_LINE}")
+    return path
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,11 +66,39 @@ def cuda_device() -> torch.device:
 
 
 @pytest.fixture(scope="session")
-def reference_dir() -> Path:
-    """``shared/reference`` beside the checkout (or $XENTUNE_REFERENCE)."""
-    if not REFERENCE_DIR.is_dir():
-        pytest.skip(f"reference data not found at {REFERENCE_DIR} (set XENTUNE_REFERENCE)")
-    return REFERENCE_DIR
+def scala_archive_dir() -> Path:
+    """The Huygens-Fokker Scala scale archive (5,354 .scl files and its index); skipped where absent."""
+    root = REFERENCE_DIR / "scl"
+    if not (root / "archive").is_dir():
+        pytest.skip(
+            f"the Scala scale archive (Huygens-Fokker, version 93; not redistributed here) is not at "
+            f"{root}/archive: put scales.zip's scl/ there with scala-scale-index.csv beside it, or "
+            "set XENTUNE_REFERENCE"
+        )
+    return root
+
+
+@pytest.fixture(scope="session")
+def surge_tests_dir() -> Path:
+    """The test data of Surge XT's tuning-library (tests/data: .scl, .kbm, .ascl); skipped where absent."""
+    root = REFERENCE_DIR / "scl" / "surge-tests"
+    if not root.is_dir():
+        pytest.skip(
+            f"Surge XT tuning-library's test files (surge-synthesizer/tuning-library, tests/data; "
+            f"not redistributed here) are not at {root}: copy them there or set XENTUNE_REFERENCE"
+        )
+    return root
+
+
+@pytest.fixture(scope="session")
+def scale_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """`SCALE_FILES` written to a temporary folder: name -> path."""
+    folder = tmp_path_factory.mktemp("scales")
+    paths = {}
+    for name, text in SCALE_FILES.items():
+        paths[name] = folder / name
+        paths[name].write_text(text, encoding="utf-8")
+    return paths
 
 
 @dataclass

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from xentune.errors import XentuneError
-from xentune.timbre import Spectrum, parse_timbre
+
+if TYPE_CHECKING:
+    from xentune.timbre import Spectrum, parse_timbre
 
 __all__ = ["Spectrum", "XentuneError", "parse_timbre"]
 __version__ = "0.1.0"
+
+#: Names loaded on first use: they import torch, which ``xentune --help`` must not.
+_LAZY = {"Spectrum": "xentune.timbre", "parse_timbre": "xentune.timbre"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'xentune' has no attribute {name!r}")

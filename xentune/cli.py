@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
+from xentune import __version__
 from xentune.commands.analyze import analyze_command
 from xentune.commands.curve import curve_command
 from xentune.commands.generate import generate_command
@@ -27,6 +29,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"xentune {__version__}")
+        raise Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Tunings that emerge from timbre: psychoacoustic models, a generator trained ex nihilo,
+    additive synthesis and microtonal exports.
+    """
+
 
 # Each command lives in xentune/commands/<name>.py and is registered here, one line each.
 app.add_typer(timbre_app, name="timbre")

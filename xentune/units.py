@@ -6,6 +6,8 @@ import math
 
 import torch
 
+from xentune.defaults import DEFAULT_REFERENCE_HZ
+
 __all__ = [
     "DEFAULT_REFERENCE_HZ",
     "cents_to_hz",
@@ -14,8 +16,6 @@ __all__ = [
     "ratio_to_cents",
 ]
 
-#: Middle C (C4) in 12-EDO at A4 = 440 Hz: the default pitch reference, 0 cents.
-DEFAULT_REFERENCE_HZ = 261.6255653005986
 
 
 def cents_to_hz(cents: torch.Tensor, reference_hz: float = DEFAULT_REFERENCE_HZ) -> torch.Tensor:

@@ -1,15 +1,15 @@
 """Side by side with PyPI ``dissonant`` 0.1.1: equal where the models agree, explained where not.
 
-Two sources: the values ``dissonant`` wrote into ``reference/dissonant_reference.csv`` (made
-elsewhere, in a throwaway venv) and, where the test extra is installed, the package itself.
+The peer values come from the package itself (the ``test`` extra installs ``dissonant==0.1.1``):
+`reference_rows` feeds it the same inputs as the generator script that once wrote
+``reference/dissonant_reference.csv``, so a public clone needs no file from outside.
 """
 
 from __future__ import annotations
 
-import csv
+import functools
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,9 +29,41 @@ F64 = torch.float64
 DISSONANT_S = {"s1": 0.0207, "s2": 18.96}
 
 
-def reference_rows(reference_dir: Path) -> list[dict[str, str]]:
-    with open(reference_dir / "dissonant_reference.csv", newline="") as fh:
-        return list(csv.DictReader(fh))
+#: dissonant's models, in the order of its reference table.
+_DISSONANT_MODELS = ("sethares1993", "vassilakis2001", "cook2002", "cook2006", "cook2009")
+#: The just ratios of the harmonic-tone rows.
+_JUST = ((1, 1), (16, 15), (9, 8), (6, 5), (5, 4), (4, 3), (45, 32), (3, 2), (8, 5), (5, 3), (16, 9), (15, 8), (2, 1))
+
+
+@functools.cache
+def reference_rows() -> list[dict[str, str]]:
+    """200 rows of ``dissonant.dissonance`` values: pure 12-TET pairs, 6-partial harmonic tones
+    at just ratios (two amplitude profiles), and the package README's chord; every model."""
+    dissonant = pytest.importorskip("dissonant", reason="pip install -e '.[test]' (dissonant==0.1.1)")
+    rows: list[dict[str, str]] = []
+
+    def add(case, interval, ratio, n_partials, profile, freqs, amps):
+        for m in _DISSONANT_MODELS:
+            value = float(dissonant.dissonance(freqs, amps, model=m))
+            rows.append(
+                dict(case=case, model=m, f0_hz="440.0", interval=interval, ratio=ratio,
+                     n_partials=str(n_partials), amp_profile=profile, value=repr(value))
+            )
+
+    for k in range(13):
+        f2 = 440.0 * 2 ** (k / 12)
+        add("pure_pair_12tet", f"k={k}", repr(f2 / 440.0), 1, "1,1",
+            np.array([440.0, f2]), np.array([1.0, 1.0]))
+    for profile, expo in (("0.88^n,n=0..5", np.arange(0, 6)), ("0.88^n,n=1..6", np.arange(1, 7))):
+        amp = 0.88**expo
+        for p, q in _JUST:
+            r = p / q
+            freqs = np.stack([440.0 * np.arange(1, 7), 440.0 * r * np.arange(1, 7)])
+            add("harmonic6_just", f"{p}/{q}", repr(r), 6, profile, freqs, np.stack([amp, amp]))
+    freqs, amps = dissonant.harmonic_tone(dissonant.pitch_to_freq([0, 4, 7, 12]), n_partials=10)
+    add("readme_chord_0_4_7_12", "0,4,7,12 semitones", "", 10,
+        "harmonic_tone exp (0.88^n,n=1..10)", freqs, amps)
+    return rows
 
 
 def row_spectrum(row: dict[str, str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -53,8 +85,8 @@ def row_spectrum(row: dict[str, str]) -> tuple[torch.Tensor, torch.Tensor]:
     return freqs, amps
 
 
-def test_reference_file_covers_the_cases(reference_dir):
-    rows = reference_rows(reference_dir)
+def test_reference_file_covers_the_cases():
+    rows = reference_rows()
     assert len(rows) == 200
     assert {r["case"] for r in rows} == {
         "pure_pair_12tet",
@@ -63,8 +95,8 @@ def test_reference_file_covers_the_cases(reference_dir):
     }
 
 
-def test_sethares1993_equals_dissonant_csv_to_1e12(reference_dir):
-    rows = [r for r in reference_rows(reference_dir) if r["model"] == "sethares1993"]
+def test_sethares1993_equals_dissonant_csv_to_1e12():
+    rows = [r for r in reference_rows() if r["model"] == "sethares1993"]
     assert len(rows) == 40
     for row in rows:
         freqs, amps = row_spectrum(row)
@@ -72,11 +104,11 @@ def test_sethares1993_equals_dissonant_csv_to_1e12(reference_dir):
         assert ours == pytest.approx(float(row["value"]), rel=1e-12, abs=1e-300), row
 
 
-def test_sethares1993_paper_constants_differ_from_dissonant(reference_dir):
+def test_sethares1993_paper_constants_differ_from_dissonant():
     """The paper's s1 = 0.021, s2 = 19 move the curve by up to a few percent: a real difference."""
     row = next(
         r
-        for r in reference_rows(reference_dir)
+        for r in reference_rows()
         if r["model"] == "sethares1993" and r["interval"] == "16/15"
     )
     freqs, amps = row_spectrum(row)
@@ -109,10 +141,10 @@ def upper_partial_is_quieter(freqs: torch.Tensor, amps: torch.Tensor) -> bool:
     return not bool(upper_louder.any())
 
 
-def test_vassilakis_relation_to_dissonant_csv(reference_dir):
+def test_vassilakis_relation_to_dissonant_csv():
     """dissonant = 2 x ours where the upper partial of every pair is the quieter one; else it uses
     the upper amplitude for ``a_min`` (reproduced by a loop here), and ours differs."""
-    rows = [r for r in reference_rows(reference_dir) if r["model"] == "vassilakis2001"]
+    rows = [r for r in reference_rows() if r["model"] == "vassilakis2001"]
     assert len(rows) == 40
     n_exact = n_differ = 0
     for row in rows:
@@ -132,10 +164,10 @@ def test_vassilakis_relation_to_dissonant_csv(reference_dir):
     assert (n_exact, n_differ) == (21, 19)
 
 
-def test_chord_roughness_equals_dissonant_readme_chord(reference_dir):
+def test_chord_roughness_equals_dissonant_readme_chord():
     row = next(
         r
-        for r in reference_rows(reference_dir)
+        for r in reference_rows()
         if r["case"] == "readme_chord_0_4_7_12" and r["model"] == "sethares1993"
     )
     f0 = 440.0 * 2 ** (torch.tensor([0.0, 4.0, 7.0, 12.0], dtype=F64) / 12)

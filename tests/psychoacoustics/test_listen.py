@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import soundfile as sf
 import torch
 from scipy.signal import find_peaks, welch
 
-from tests.conftest import assert_one_line_error
+from tests.conftest import APT_LINE, assert_one_line_error, require_tool
 from xentune.errors import AudioError, SpecError
 from xentune.psychoacoustics.listen import (
     audio_roughness,
@@ -153,10 +152,9 @@ def _independent_peaks(
 
 @pytest.fixture(scope="module")
 def gm_notes(tmp_path_factory) -> dict[str, Path]:
-    if shutil.which("fluidsynth") is None or not SOUNDFONT.exists():
-        pytest.skip(
-            "fluidsynth or the GM sound font is absent (apt-get install fluidsynth fluid-soundfont-gm)"
-        )
+    require_tool("fluidsynth")
+    if not SOUNDFONT.exists():
+        pytest.skip(f"the GM sound font {SOUNDFONT} is absent; the external tests need: {APT_LINE}")
     import mido
 
     folder = tmp_path_factory.mktemp("gm")
@@ -220,8 +218,7 @@ def test_extract_gm_instrument_matches_independent_peaks(gm_notes, name):
 
 @pytest.mark.external
 def test_sox_pluck_is_harmonic(tmp_path):
-    if shutil.which("sox") is None:
-        pytest.skip("sox is absent (apt-get install sox)")
+    require_tool("sox")
     wav = tmp_path / "pluck.wav"
     subprocess.run(
         ["sox", "-n", "-r", str(SR), str(wav), "synth", "2", "pluck", "220"], check=True, timeout=30

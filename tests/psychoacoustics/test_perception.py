@@ -111,9 +111,12 @@ class DataSet:
     spectrum: Spectrum
 
 
-def load_datasets(reference_dir: Path) -> dict[str, DataSet]:
-    """The perceptual data sets of reference/perception, with the stimuli to score them with."""
-    folder = reference_dir / "perception"
+#: Published listener ratings, transcribed (tests/data/perception/SOURCES.md cites each).
+PERCEPTION_DIR = Path(__file__).resolve().parents[1] / "data" / "perception"
+
+
+def load_datasets(folder: Path = PERCEPTION_DIR) -> dict[str, DataSet]:
+    """The perceptual data sets of tests/data/perception, with the stimuli to score them with."""
     rows = list(csv.DictReader((folder / "schwartz2003_dyad_rank.csv").open()))
     semitones = [int(r["interval_semitones"].split()[1]) for r in rows]
     rank = np.array([float(r["consonance_rank"]) for r in rows])
@@ -168,8 +171,8 @@ def _fisher_ci(r: float, n: int, *, spearman: bool = False) -> tuple[float, floa
 
 
 @pytest.fixture(scope="module")
-def table(reference_dir: Path) -> dict[str, dict[str, tuple[float, float]]]:
-    return {name: correlations(data) for name, data in load_datasets(reference_dir).items()}
+def table() -> dict[str, dict[str, tuple[float, float]]]:
+    return {name: correlations(data) for name, data in load_datasets().items()}
 
 
 @pytest.mark.parametrize(("model", "dataset"), sorted(PUBLISHED_PEARSON))
@@ -223,9 +226,9 @@ def test_sethares_and_vassilakis_do_not_predict_tetrads(
     assert table["jl12b"]["harmonicity"][0] > 0.5
 
 
-def markdown_table(reference_dir: Path) -> str:
+def markdown_table() -> str:
     """The README table: Pearson / Spearman per model and data set, published figures beside."""
-    datasets = load_datasets(reference_dir)
+    datasets = load_datasets()
     results = {name: correlations(data) for name, data in datasets.items()}
     published_key = {"sch03-incon": "sch03", "jl12a": "jl12a", "jl12b": "jl12b"}
     lines = [
@@ -254,6 +257,4 @@ def markdown_table(reference_dir: Path) -> str:
 
 
 if __name__ == "__main__":
-    from tests.conftest import REFERENCE_DIR
-
-    print(markdown_table(REFERENCE_DIR))
+    print(markdown_table())

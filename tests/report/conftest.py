@@ -151,13 +151,13 @@ def harmonic_report(harmonic_run: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="session")
-def scale_report(reference_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def scale_report(scale_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report folder of ``ptolemy.scl`` (the just major scale), analysed with no run."""
     from xentune.report.analysis import analysis_for_scale
     from xentune.report.render import write_scale_report
     from xentune.tuning.scala import read_scl
 
-    path = reference_dir / "scl" / "archive" / "ptolemy.scl"
+    path = scale_files["ptolemy.scl"]
     out = tmp_path_factory.mktemp("scale-report") / "out"
     write_scale_report(out, analysis_for_scale(read_scl(path), source=str(path)))
     return out

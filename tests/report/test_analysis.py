@@ -127,8 +127,8 @@ def test_training_and_pieces_summary(harmonic_run: Path, harmonic: Analysis) -> 
     assert harmonic.emergence is not None and harmonic.emergence.n_pieces == 12
 
 
-def test_scale_file_analysis_has_no_run(reference_dir: Path) -> None:
-    path = reference_dir / "scl" / "archive" / "ptolemy.scl"
+def test_scale_file_analysis_has_no_run(scale_files: dict[str, Path]) -> None:
+    path = scale_files["ptolemy.scl"]
     a = analysis_for_scale(read_scl(path), source=str(path))
     assert a.kind == "scale"
     assert a.training is None and a.emergence is None and not a.pieces and a.example_piece is None
@@ -156,8 +156,8 @@ def test_report_json_validates_and_round_trips(harmonic: Analysis, tmp_path: Pat
     assert load_report(tmp_path / "report.json") == harmonic
 
 
-def test_scale_report_json_validates(reference_dir: Path) -> None:
-    a = analysis_for_scale(read_scl(reference_dir / "scl" / "archive" / "ptolemy.scl"))
+def test_scale_report_json_validates(scale_files: dict[str, Path]) -> None:
+    a = analysis_for_scale(read_scl(scale_files["ptolemy.scl"]))
     jsonschema.validate(json.loads(a.to_json()), REPORT_SCHEMA)
 
 

@@ -61,8 +61,8 @@ def test_score_json_with_out(cli, run: Path, tmp_path: Path) -> None:
     assert not _report_files(run)
 
 
-def test_scale_file_works_with_no_run(cli, reference_dir: Path, tmp_path: Path) -> None:
-    scl = reference_dir / "scl" / "archive" / "ptolemy.scl"
+def test_scale_file_works_with_no_run(cli, scale_files: dict[str, Path], tmp_path: Path) -> None:
+    scl = scale_files["ptolemy.scl"]
     out = tmp_path / "scale"
     res = cli("analyze", scl, "--out", out)
     assert res.code == 0, res.stderr

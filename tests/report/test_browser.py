@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import APT_LINE, REPO_ROOT
 
 pytestmark = pytest.mark.external
 
@@ -32,9 +32,7 @@ def _chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    pytest.skip(
-        "headless Chromium not found (Debian: apt-get install chromium); the browser check needs it"
-    )
+    pytest.skip(f"headless Chromium is not installed; the external tests need: {APT_LINE}")
 
 
 class DevTools:

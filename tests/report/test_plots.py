@@ -74,10 +74,10 @@ def test_density_reference_lines(run_analysis: Analysis) -> None:
     assert "3/2" in top_axis_labels and "5/4" in top_axis_labels
 
 
-def test_missing_data_gives_no_figure(reference_dir: Path) -> None:
+def test_missing_data_gives_no_figure(scale_files: dict[str, Path]) -> None:
     from xentune.tuning.scala import read_scl
 
-    a = analysis_for_scale(read_scl(reference_dir / "scl" / "archive" / "ptolemy.scl"))
+    a = analysis_for_scale(read_scl(scale_files["ptolemy.scl"]))
     assert curve_figure(a) is None and training_figure(a) is None
     assert piece_figure(a) is None and partials_figure(a) is None
     png = figure_png(density_figure(a))

@@ -134,12 +134,9 @@ def test_read_errors(tmp_path) -> None:
 
 
 def _sox() -> str:
-    import shutil
+    from tests.conftest import require_tool
 
-    path = shutil.which("sox")
-    if path is None:
-        pytest.skip("sox not installed (apt-get install sox)")
-    return path
+    return require_tool("sox")
 
 
 @pytest.mark.external

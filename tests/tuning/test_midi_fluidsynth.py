@@ -8,7 +8,6 @@ semitones of the target with parabolic interpolation (pyin quantises or biases p
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from tests.conftest import APT_LINE, require_tool
 from xentune.tuning.midi import MidiNotes, write_midi
 
 pytestmark = pytest.mark.external
@@ -27,11 +27,9 @@ SAMPLE_RATE = 44100
 
 
 def _need_fluidsynth() -> str:
-    exe = shutil.which("fluidsynth")
-    if exe is None:
-        pytest.skip("fluidsynth is not installed (apt-get install fluidsynth fluid-soundfont-gm)")
+    exe = require_tool("fluidsynth")
     if not SOUNDFONT.is_file():
-        pytest.skip(f"{SOUNDFONT} is missing (apt-get install fluid-soundfont-gm)")
+        pytest.skip(f"the GM sound font {SOUNDFONT} is missing; the external tests need: {APT_LINE}")
     return exe
 
 

@@ -29,8 +29,8 @@ KNOWN_INDEX_ERRORS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def archive(reference_dir: Path) -> tuple[Path, dict[str, dict[str, str]]]:
-    root = reference_dir / "scl"
+def archive(scala_archive_dir: Path) -> tuple[Path, dict[str, dict[str, str]]]:
+    root = scala_archive_dir
     with open(root / "scala-scale-index.csv", encoding="utf-8", newline="") as f:
         index = {row["scl_file"]: row for row in csv.DictReader(f)}
     return root / "archive", index

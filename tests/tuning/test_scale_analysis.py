@@ -51,12 +51,12 @@ def test_degrees_given_in_cents_have_no_exact_ratio():
     assert d["exact_ratio"] is None and d["just_ratios"][0]["ratio"] == "3/2"
 
 
-def test_table_equals_tuning_library(reference_dir):
+def test_table_equals_tuning_library(scale_files):
     tl = pytest.importorskip("tuning_library")
     # A 7-note scale with a 12-key pattern, formal octave 7, unmapped keys (x), A = 442 on key
     # 69: a case where Scala and tuning-library agree (tuning.md §3).
-    scl = reference_dir / "scl" / "archive" / "ptolemy_iast.scl"
-    kbm = reference_dir / "scl" / "surge-tests" / "mapping-a442-7-to-12.kbm"
+    scl = scale_files["ptolemy_iast.scl"]
+    kbm = scale_files["mapping-a442-7-to-12.kbm"]
     a = analyze_scale(read_scl(scl), read_kbm(kbm))
     t = tl.Tuning(tl.read_scl_file(str(scl)), tl.read_kbm_file(str(kbm)))
     ti = t.with_skipped_notes_interpolated()
@@ -115,8 +115,8 @@ def test_to_dict_is_strict_json():
     assert d["settings"]["edo_n_min"] == 5 and d["settings"]["edo_n_max"] == 53
 
 
-def test_tritave_scale_divides_its_own_period(reference_dir):
-    scale = read_scl(reference_dir / "scl" / "surge-tests" / "ED3-17.scl")
+def test_tritave_scale_divides_its_own_period(scale_files):
+    scale = read_scl(scale_files["ED3-17.scl"])
     a = analyze_scale(scale, edo_range=range(5, 30))
     assert a.best_edos[0].n == 17
     assert a.best_edos[0].name == "17-ED1901.955c"

@@ -127,10 +127,6 @@ def library_rejects(scale: Scale, mapping: KeyboardMapping | None) -> bool:
     return formal > n * rotations
 
 
-def _surge_dir(reference_dir: Path) -> Path:
-    return reference_dir / "scl" / "surge-tests"
-
-
 def _pairs(root: Path) -> list[tuple[Path, Path | None]]:
     scls = sorted(p for p in root.rglob("*.scl") if "bad" not in p.relative_to(root).parts)
     kbms = sorted(p for p in root.rglob("*.kbm") if "bad" not in p.relative_to(root).parts)
@@ -153,8 +149,8 @@ def _cents_apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(1200.0 * np.log2(a / b))
 
 
-def test_surge_pairs_match_tuning_library_or_scala(reference_dir: Path) -> None:
-    root = _surge_dir(reference_dir)
+def test_surge_pairs_match_tuning_library_or_scala(surge_tests_dir: Path) -> None:
+    root = surge_tests_dir
     pairs = _pairs(root)
     assert len(pairs) == 16 * 33  # 16 good scales x (32 good mappings + none): all there
     tally = {"same": 0, "scala_departure": 0, "library_rejects": 0, "both_reject": 0}
@@ -207,11 +203,11 @@ def test_surge_pairs_match_tuning_library_or_scala(reference_dir: Path) -> None:
     }
 
 
-def test_whitekeys_formal_octave_example_from_tuning_md(reference_dir: Path) -> None:
+def test_whitekeys_formal_octave_example_from_tuning_md(surge_tests_dir: Path) -> None:
     # tuning.md §3: 12-EDO with mapping-whitekeys-a440.kbm (formal octave 7): key 74 is
     # 523.25 Hz under Scala's rule (degree 8 = 800 cents; A = degree 5 = 500 cents at 440 Hz)
     # and 698.46 Hz in tuning-library. We follow Scala.
-    root = _surge_dir(reference_dir)
+    root = surge_tests_dir
     scale = read_scl(root / "12-intune.scl")
     mapping = read_kbm(root / "mapping-whitekeys-a440.kbm")
     ours = frequency_table(scale, mapping)
@@ -224,8 +220,8 @@ def test_whitekeys_formal_octave_example_from_tuning_md(reference_dir: Path) -> 
     assert lib.frequency_for_midi_note(74) == pytest.approx(698.4565, abs=1e-3)
 
 
-def test_unmapped_keys_interpolate_like_surge_and_nan_on_request(reference_dir: Path) -> None:
-    root = _surge_dir(reference_dir)
+def test_unmapped_keys_interpolate_like_surge_and_nan_on_request(surge_tests_dir: Path) -> None:
+    root = surge_tests_dir
     scale = read_scl(root / "12-intune.scl")
     mapping = read_kbm(root / "mapping-whitekeys-c261.kbm")  # formal octave 12: no departure
     mask = mapped_keys(scale, mapping)
@@ -246,13 +242,13 @@ def test_unmapped_keys_interpolate_like_surge_and_nan_on_request(reference_dir: 
 
 
 @pytest.mark.slow  # 685k calls into tuning-library: ~5 s; run with -m slow
-def test_extreme_archive_tables_match_library_where_representable(reference_dir: Path) -> None:
+def test_extreme_archive_tables_match_library_where_representable(scala_archive_dir: Path) -> None:
     """Every archive scale under the default mapping equals tuning-library to 1e-6 cents.
 
     The one exception is atomschis.scl, whose 20-digit ratio terms overflow the library's
     int64 ``atoll`` (tuning.md §1): there our exact Fractions are right and the library is not.
     """
-    archive = reference_dir / "scl" / "archive"
+    archive = scala_archive_dir / "archive"
     worst = 0.0
     for path in sorted(archive.glob("*.scl")):
         scale = read_scl(path)
@@ -287,8 +283,8 @@ def _read_any(path: Path) -> object:
     return {".scl": read_scl, ".kbm": read_kbm, ".ascl": read_ascl}[path.suffix](path)
 
 
-def test_bad_folder_gives_one_clean_error_per_file(reference_dir: Path) -> None:
-    bad = _surge_dir(reference_dir) / "bad"
+def test_bad_folder_gives_one_clean_error_per_file(surge_tests_dir: Path) -> None:
+    bad = surge_tests_dir / "bad"
     paths = sorted(bad.iterdir())
     assert len(paths) == 12
     rejected = []
@@ -314,8 +310,8 @@ def test_bad_folder_gives_one_clean_error_per_file(reference_dir: Path) -> None:
     ]
 
 
-def test_missing_note_kbm_reads_as_scala_says(reference_dir: Path) -> None:
-    path = _surge_dir(reference_dir) / "bad" / "missing-note.kbm"
+def test_missing_note_kbm_reads_as_scala_says(surge_tests_dir: Path) -> None:
+    path = surge_tests_dir / "bad" / "missing-note.kbm"
     mapping = read_kbm(path)
     assert mapping.map_size == 12
     assert mapping.entries == (0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, None)
@@ -323,8 +319,8 @@ def test_missing_note_kbm_reads_as_scala_says(reference_dir: Path) -> None:
         tl.read_kbm_file(path)
 
 
-def test_bad_scl_lines_are_named(reference_dir: Path) -> None:
-    bad = _surge_dir(reference_dir) / "bad"
+def test_bad_scl_lines_are_named(surge_tests_dir: Path) -> None:
+    bad = surge_tests_dir / "bad"
     cases = {
         "badnote.scl": (12, "'What is this' is not a pitch"),
         "blanknote.scl": (12, "blank line where pitch 7 of 17 was expected"),
@@ -341,12 +337,12 @@ def test_bad_scl_lines_are_named(reference_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["rast", "maqamat", "31-edo", "liwung-tbn"])
-def test_ascl_mapping_equals_ableton_exported_kbm(reference_dir: Path, name: str) -> None:
+def test_ascl_mapping_equals_ableton_exported_kbm(surge_tests_dir: Path, name: str) -> None:
     # each .kbm beside an .ascl was exported by Ableton's tuning site (tuning-library's own
     # test compares the same pairs): the whole mapping must be the same
     from xentune.tuning.scala import read_ascl
 
-    root = _surge_dir(reference_dir)
+    root = surge_tests_dir
     ascl = read_ascl(root / f"{name}.ascl")
     assert ascl.mapping == read_kbm(root / f"{name}.kbm")
     assert ascl.scale == read_scl(root / f"{name}.ascl")  # an .ascl is a valid .scl
@@ -355,13 +351,13 @@ def test_ascl_mapping_equals_ableton_exported_kbm(reference_dir: Path, name: str
     assert table[ascl.mapping.reference_note] == pytest.approx(ascl.mapping.reference_hz)
 
 
-def test_ascl_details(reference_dir: Path) -> None:
+def test_ascl_details(surge_tests_dir: Path) -> None:
     from xentune.tuning.scala import read_ascl
 
-    rast = read_ascl(_surge_dir(reference_dir) / "rast.ascl")
+    rast = read_ascl(surge_tests_dir / "rast.ascl")
     assert rast.note_names[0] == "C" and rast.note_names[3] == "E♭"  # quotes removed
     assert rast.source.startswith("Inside Arabic Music, Chapter 11")
     assert rast.link == "https://www.ableton.com/learn-more/tuning-systems/rast-1"
-    rast6 = read_ascl(_surge_dir(reference_dir) / "rast6.ascl")
+    rast6 = read_ascl(surge_tests_dir / "rast6.ascl")
     assert rast6.note_names[4] == "E1/2♭-a-"  # trailing space inside quotes dropped
     assert rast6.reference_octave == 4

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xentune.psychoacoustics.curve import (
-    CurveMinimum,
-    DissonanceCurve,
-    check_curve_output,
-    dissonance_curve,
-    minima_of_curve,
-    parse_ratio_range,
-    save_curve,
-)
-from xentune.timbre import parse_timbre
-from xentune.tuning.ratios import nearest_ratios
-from xentune.units import DEFAULT_REFERENCE_HZ
+from xentune.defaults import DEFAULT_REFERENCE_HZ
+
+if TYPE_CHECKING:
+    from xentune.psychoacoustics.curve import CurveMinimum, DissonanceCurve
 
 __all__ = ["curve_command"]
 
@@ -34,6 +26,8 @@ def _nearest_simple_ratio(cents: float, *, stretch: float = 1.0) -> tuple[str, f
     interval is first divided by the stretch, and the label reads ``"(3/2)^s"``: the just ratio
     as the stretched series has it. Returns ``("", None)`` when no ratio qualifies.
     """
+    from xentune.tuning.ratios import nearest_ratios
+
     matches = nearest_ratios(cents / stretch, tolerance_cents=_RATIO_TOLERANCE_CENTS, max_results=1)
     if not matches:
         return "", None
@@ -100,6 +94,15 @@ def curve_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
 ) -> None:
     """Print the local minima of a timbre's dyad dissonance curve (the intervals it favours)."""
+    from xentune.psychoacoustics.curve import (
+        check_curve_output,
+        dissonance_curve,
+        minima_of_curve,
+        parse_ratio_range,
+        save_curve,
+    )
+    from xentune.timbre import parse_timbre
+
     spectrum = parse_timbre(timbre)
     lo, hi = parse_ratio_range(ratio_range)
     if out is not None:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xentune.generator.run import (
+from xentune.defaults import (
     DEFAULT_PIECES,
+    DEFAULT_REFERENCE_HZ,
+    DEFAULT_REFINE_STEPS,
     DEFAULT_SAMPLE_RATE,
-    RunConfig,
-    RunResult,
-    generate_run,
 )
-from xentune.generator.sample import DEFAULT_REFINE_STEPS
-from xentune.generator.train import TrainConfig
-from xentune.units import DEFAULT_REFERENCE_HZ
+
+if TYPE_CHECKING:
+    from xentune.generator.run import RunResult
 
 __all__ = ["generate_command", "summary"]
 
@@ -102,6 +101,9 @@ def generate_command(
     The folder holds audio and MIDI (pitch bend and MTS) per piece, score.json, the emergent scale
     as scale.scl + scale.kbm, config.json, training.json, model.pt and a report.
     """
+    from xentune.generator.run import RunConfig, generate_run
+    from xentune.generator.train import TrainConfig
+
     overrides = {
         "voices": voices,
         "steps": steps,

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import torch
 import typer
 
 from xentune.atomic import check_output_path
-from xentune.device import resolve_device
+from xentune.defaults import DEFAULT_LUFS
 from xentune.errors import AudioError, ConfigError, ScoreError
-from xentune.generator.score import Score, load_scores
-from xentune.progress import progress_bar
-from xentune.synth.additive import render_scores
-from xentune.synth.audio_io import DEFAULT_LUFS, measure_lufs, normalize_loudness, write_audio
-from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
+
+if TYPE_CHECKING:
+    from xentune.generator.score import Score
+    from xentune.timbre import Spectrum
 
 __all__ = ["render_command", "render_score_file"]
 
@@ -25,6 +23,8 @@ GAP_S = 1.0
 
 
 def _spectrum_for(score: Score, override: Spectrum | None) -> Spectrum:
+    from xentune.timbre import parse_timbre, spectrum_from_dict
+
     if override is not None:
         return override
     if score.spectrum is not None:  # cached by the generator: works for audio: and file timbres
@@ -56,6 +56,15 @@ def render_score_file(
     ScoreError, SpecError, AudioError, ConfigError, OutputExistsError
         Bad score, timbre, options or output path; checked before any audio is computed.
     """
+    import torch
+
+    from xentune.device import resolve_device
+    from xentune.generator.score import load_scores
+    from xentune.progress import progress_bar
+    from xentune.synth.additive import render_scores
+    from xentune.synth.audio_io import measure_lufs, normalize_loudness, write_audio
+    from xentune.timbre import parse_timbre
+
     check_output_path(out, force=force)
     if out.suffix.lower() not in (".wav", ".flac"):
         raise AudioError(f"--out {out}: unsupported audio format; end the name in .wav or .flac")

@@ -8,11 +8,8 @@ from typing import Annotated
 import typer
 
 from xentune.atomic import atomic_dir, check_output_path
-from xentune.device import resolve_device
+from xentune.defaults import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S
 from xentune.errors import CheckpointError
-from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
-from xentune.generator.score import Score, save_scores
-from xentune.generator.train import load_trained
 
 __all__ = ["sample_command"]
 
@@ -32,6 +29,11 @@ def sample_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing folder")] = False,
 ) -> None:
     """Sample pieces (continuous pitches) from a trained generator and save them as score.json."""
+    from xentune.device import resolve_device
+    from xentune.generator.sample import sample_pieces
+    from xentune.generator.score import Score, save_scores
+    from xentune.generator.train import load_trained
+
     check_output_path(out, force=force)
     torch_device = resolve_device(device)
     trained = load_trained(model, device=torch_device)

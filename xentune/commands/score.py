@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from xentune.device import resolve_device
-from xentune.psychoacoustics.consonance import CONSONANCE_MODELS, resolve_models, score_chords_csv
-from xentune.timbre import parse_timbre
+from xentune.defaults import CONSONANCE_MODEL_NAMES
 
 __all__ = ["score_command"]
 
@@ -28,7 +26,7 @@ def score_command(
     model: Annotated[
         str,
         typer.Option(
-            "--model", help=f"'all' or a comma-separated list of: {', '.join(CONSONANCE_MODELS)}"
+            "--model", help=f"'all' or a comma-separated list of: {', '.join(CONSONANCE_MODEL_NAMES)}"
         ),
     ] = "all",
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda")] = "cpu",
@@ -36,6 +34,10 @@ def score_command(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar")] = False,
 ) -> None:
     """Score chords with consonance models (roughness: higher = rougher; harmonicity: higher = more harmonic)."""
+    from xentune.device import resolve_device
+    from xentune.psychoacoustics.consonance import resolve_models, score_chords_csv
+    from xentune.timbre import parse_timbre
+
     spectrum = parse_timbre(timbre)
     names = resolve_models(model)
     path = score_chords_csv(

@@ -11,7 +11,6 @@ import typer
 
 from xentune.atomic import check_output_path, write_text_atomic
 from xentune.errors import ConfigError
-from xentune.timbre import parse_timbre
 
 __all__ = ["timbre_app"]
 
@@ -27,6 +26,8 @@ def show(
     ],
 ) -> None:
     """Print the partials of a timbre: ratio, cents above the first partial, amplitude."""
+    from xentune.timbre import parse_timbre
+
     typer.echo(parse_timbre(spec).table())
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from xentune.atomic import check_output_path
-from xentune.device import resolve_device
+from xentune.defaults import DEFAULT_STEPS, DEFAULT_TEMPERATURE, DEFAULT_TRAIN_STEPS, DEFAULT_VOICES
 from xentune.errors import CheckpointError
-from xentune.generator.train import TrainConfig, TrainResult, train
-from xentune.timbre import parse_timbre
+
+if TYPE_CHECKING:
+    from xentune.generator.train import TrainResult
 
 __all__ = ["summary", "train_command"]
-
-_DEFAULTS = TrainConfig()
 
 
 def summary(result: TrainResult, *, out: Path, device: str) -> str:
@@ -34,15 +33,15 @@ def train_command(
     timbre: Annotated[
         str, typer.Option(help="Timbre SPEC, e.g. harmonic, stretched:octave=2.1, edo:n=10")
     ] = "harmonic",
-    voices: Annotated[int, typer.Option(help="Voices per chord")] = _DEFAULTS.voices,
-    steps: Annotated[int, typer.Option(help="Chords per piece")] = _DEFAULTS.steps,
-    train_steps: Annotated[int, typer.Option(help="Optimiser steps")] = _DEFAULTS.train_steps,
+    voices: Annotated[int, typer.Option(help="Voices per chord")] = DEFAULT_VOICES,
+    steps: Annotated[int, typer.Option(help="Chords per piece")] = DEFAULT_STEPS,
+    train_steps: Annotated[int, typer.Option(help="Optimiser steps")] = DEFAULT_TRAIN_STEPS,
     temperature: Annotated[
         float,
         typer.Option(
             help="Temperature T of p(x) ~ exp(-E(x)/T) (R0 per chord); low = crisp intervals"
         ),
-    ] = _DEFAULTS.temperature,
+    ] = DEFAULT_TEMPERATURE,
     seed: Annotated[int, typer.Option(help="Seed of the weights and the training noise")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     resume: Annotated[
@@ -57,6 +56,10 @@ def train_command(
     Checkpoints (model, optimizer, step, config, RNG) go to --out every few steps; after a crash,
     the same command with --resume finishes the run with the same result as an uninterrupted one.
     """
+    from xentune.device import resolve_device
+    from xentune.generator.train import TrainConfig, train
+    from xentune.timbre import parse_timbre
+
     spectrum = parse_timbre(timbre)
     config = TrainConfig(
         timbre=timbre,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from xentune import defaults
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError
@@ -53,7 +54,7 @@ __all__ = [
 #: Pieces sampled, saved, rendered and analysed by default. The emergent scale is read from these
 #: pieces only (so that ``xentune analyze RUN_DIR`` finds the same one): 16 pieces of 4 voices and
 #: 8 chords give about 1,200 intervals, enough for peaks several noise levels above a flat density.
-DEFAULT_PIECES = 16
+DEFAULT_PIECES = defaults.DEFAULT_PIECES
 
 #: Torch CPU threads while training and sampling on the CPU. The generator's tensors are small
 #: (128 pieces x 32 pitches), so intra-op threads mostly wait for each other: measured on the
@@ -62,7 +63,7 @@ DEFAULT_PIECES = 16
 DEFAULT_CPU_THREADS = 1
 
 #: Audio sample rate in Hz.
-DEFAULT_SAMPLE_RATE = 48000
+DEFAULT_SAMPLE_RATE = defaults.DEFAULT_SAMPLE_RATE
 
 #: MIDI velocity of a note of linear amplitude 1.
 _FULL_VELOCITY = 127

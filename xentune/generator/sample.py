@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from xentune import defaults
 from xentune.errors import ConfigError
 from xentune.generator.energy import Energy
 from xentune.generator.model import PieceFlow
@@ -11,10 +12,10 @@ from xentune.generator.model import PieceFlow
 __all__ = ["DEFAULT_REFINE_STEPS", "DEFAULT_STEP_S", "refine", "sample_pieces"]
 
 #: Seconds per chord when pieces become a `Score`.
-DEFAULT_STEP_S = 0.6
+DEFAULT_STEP_S = defaults.DEFAULT_STEP_S
 
 #: Refinement steps recommended for listening and analysis (see `refine`).
-DEFAULT_REFINE_STEPS = 50
+DEFAULT_REFINE_STEPS = defaults.DEFAULT_REFINE_STEPS
 
 #: First step of refinement in cents (Adam normalises the gradient, so this is the largest move
 #: of a pitch per step). With the linear decay, 50 steps move a pitch at most 50 cents: enough to

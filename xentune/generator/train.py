@@ -14,12 +14,18 @@ from typing import Any
 import torch
 
 from xentune.atomic import atomic_file
+from xentune.defaults import (
+    DEFAULT_REFERENCE_HZ,
+    DEFAULT_STEPS,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TRAIN_STEPS,
+    DEFAULT_VOICES,
+)
 from xentune.errors import CheckpointError, ConfigError
 from xentune.generator.energy import Energy, EnergyConfig
 from xentune.generator.model import FlowConfig, PieceFlow
 from xentune.progress import progress_bar
 from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
-from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -84,10 +90,10 @@ class TrainConfig:
     """
 
     timbre: str = "harmonic"
-    voices: int = 4
-    steps: int = 8
-    train_steps: int = 300
-    temperature: float = 0.15
+    voices: int = DEFAULT_VOICES
+    steps: int = DEFAULT_STEPS
+    train_steps: int = DEFAULT_TRAIN_STEPS
+    temperature: float = DEFAULT_TEMPERATURE
     batch_size: int = 128
     lr: float = 2e-3
     seed: int = 0

@@ -11,6 +11,7 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
+from xentune import defaults
 from xentune.atomic import atomic_file, check_output_path
 from xentune.errors import AudioError
 
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 #: Default integrated loudness of written audio (streaming services play at -14 to -16 LUFS).
-DEFAULT_LUFS = -16.0
+DEFAULT_LUFS = defaults.DEFAULT_LUFS
 #: Highest sample peak allowed after normalisation, in dBFS (1 dB of headroom for converters).
 DEFAULT_PEAK_DBFS = -1.0
 

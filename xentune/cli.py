@@ -15,6 +15,7 @@ from xentune.commands.generate import generate_command
 from xentune.commands.render import render_command
 from xentune.commands.sample import sample_command
 from xentune.commands.score import score_command
+from xentune.commands.sweep import sweep_command
 from xentune.commands.timbre import timbre_app
 from xentune.commands.train import train_command
 from xentune.errors import XentuneError
@@ -61,6 +62,7 @@ app.command("train")(train_command)
 app.command("sample")(sample_command)
 app.command("generate")(generate_command)
 app.command("analyze")(analyze_command)
+app.command("sweep")(sweep_command)
 
 
 def _one_line(message: str) -> str:

@@ -24,6 +24,7 @@ COMMANDS = [
     ["curve"],
     ["score"],
     ["analyze"],
+    ["sweep"],
     ["timbre"],
     ["timbre", "show"],
     ["timbre", "extract"],

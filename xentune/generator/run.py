@@ -20,6 +20,7 @@ import torch
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError
+from xentune.generator.previews import write_previews
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
 from xentune.generator.train import TrainConfig, load_trained, train
@@ -28,6 +29,7 @@ from xentune.psychoacoustics.curve import curve_minima
 from xentune.synth.additive import render_scores
 from xentune.synth.audio_io import write_audio
 from xentune.timbre import Spectrum, parse_timbre
+from xentune.tuning.ascl import write_ascl
 from xentune.tuning.edo import EdoFit
 from xentune.tuning.emergence import (
     EmergentScale,
@@ -36,14 +38,28 @@ from xentune.tuning.emergence import (
     emergent_edos,
     emergent_scale,
 )
-from xentune.tuning.midi import MidiNotes, write_midi
+from xentune.tuning.just import (
+    DEFAULT_RATIO_TOLERANCE_CENTS,
+    MAX_RATIO_TOLERANCE_CENTS,
+    just_scale,
+    parse_period_ratio,
+)
+from xentune.tuning.keyboard import KEYBOARD_LAYOUTS, keyboard_mapping
+from xentune.tuning.midi import (
+    DEFAULT_MPE_BEND_RANGE,
+    MAX_MPE_BEND_RANGE,
+    MidiNotes,
+    write_midi,
+)
 from xentune.tuning.scala import write_kbm, write_scl
-from xentune.tuning.scale import KeyboardMapping
+from xentune.tuning.scale import Scale
+from xentune.tuning.tun import write_tun
 
 __all__ = [
     "DEFAULT_CPU_THREADS",
     "DEFAULT_PIECES",
     "DEFAULT_SAMPLE_RATE",
+    "ExportConfig",
     "RunConfig",
     "RunResult",
     "generate_run",
@@ -72,6 +88,79 @@ _CURVE_MAX_RATIO = 2.3
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    """How the scale and the MIDI files are written for musicians.
+
+    Parameters
+    ----------
+    ratios : bool
+        Write each degree (and the period) that lies within ``ratio_tolerance_cents`` of a simple
+        just ratio (odd limit <= 15) as that exact ratio (``xentune.tuning.just.just_scale``).
+    ratio_tolerance_cents : float
+        0..25 cents.
+    period_ratio : str or None
+        Write the period as this exact ratio (``"2/1"``) whatever the data says.
+    keyboard : str
+        ``consecutive``, ``white-keys`` or ``12-key`` (``xentune.tuning.keyboard``): the .kbm
+        and .tun layout. The .ascl is always consecutive (Live maps every key to the next degree).
+    mpe_bend_range : int
+        Pitch-bend range of the MPE files' member channels, 1..96 semitones.
+    """
+
+    ratios: bool = False
+    ratio_tolerance_cents: float = DEFAULT_RATIO_TOLERANCE_CENTS
+    period_ratio: str | None = None
+    keyboard: str = "consecutive"
+    mpe_bend_range: int = DEFAULT_MPE_BEND_RANGE
+
+    def __post_init__(self) -> None:
+        tol = self.ratio_tolerance_cents
+        if (
+            isinstance(tol, bool)
+            or not isinstance(tol, int | float)
+            or not (math.isfinite(tol) and 0 <= tol <= MAX_RATIO_TOLERANCE_CENTS)
+        ):
+            raise ConfigError(
+                f"--ratio-tolerance {tol}: must be 0..{MAX_RATIO_TOLERANCE_CENTS:g} cents "
+                f"(e.g. {DEFAULT_RATIO_TOLERANCE_CENTS:g})"
+            )
+        if self.period_ratio is not None:
+            parse_period_ratio(self.period_ratio)
+        if self.keyboard not in KEYBOARD_LAYOUTS:
+            raise ConfigError(
+                f"--keyboard {self.keyboard!r}: unknown keyboard layout; choose one of "
+                f"{', '.join(KEYBOARD_LAYOUTS)}"
+            )
+        r = self.mpe_bend_range
+        if isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= MAX_MPE_BEND_RANGE:
+            raise ConfigError(
+                f"--mpe-bend-range {r}: must be a whole number of semitones "
+                f"1..{MAX_MPE_BEND_RANGE} (MPE default {DEFAULT_MPE_BEND_RANGE})"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``config.json`` key ``exports``)."""
+        return {
+            "ratios": self.ratios,
+            "ratio_tolerance_cents": float(self.ratio_tolerance_cents),
+            "period_ratio": self.period_ratio,
+            "keyboard": self.keyboard,
+            "mpe_bend_range": self.mpe_bend_range,
+        }
+
+    def scale_for_files(self, scale: Scale) -> Scale:
+        """The scale as written: exact ratios where asked for (see `ratios`, `period_ratio`)."""
+        period = None if self.period_ratio is None else parse_period_ratio(self.period_ratio)
+        if self.ratios:
+            return just_scale(
+                scale, tolerance_cents=self.ratio_tolerance_cents, period_ratio=period
+            )
+        if period is not None:  # only the period exact: a tolerance of 0 changes no degree
+            return just_scale(scale, tolerance_cents=0.0, period_ratio=period)
+        return scale
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything a run needs besides its output folder.
 
@@ -90,6 +179,8 @@ class RunConfig:
     cpu_threads : int
         Torch CPU threads for training, sampling and rendering (see `DEFAULT_CPU_THREADS`); the thread
         count is part of what makes a run reproducible (it changes the order of float sums).
+    exports : ExportConfig
+        How the scale files and the MIDI files are written.
     refine_steps : int
         Gradient steps on the energy applied to each sampled piece (0: the model's raw samples).
         The default settles each sample into the minimum of its own basin of the energy: with
@@ -104,6 +195,7 @@ class RunConfig:
     device: str = "auto"
     refine_steps: int = DEFAULT_REFINE_STEPS
     cpu_threads: int = DEFAULT_CPU_THREADS
+    exports: ExportConfig = field(default_factory=ExportConfig)
 
     def __post_init__(self) -> None:
         if (
@@ -220,6 +312,7 @@ def _config_dict(config: RunConfig, spectrum: Spectrum, device: torch.device) ->
         "step_s": config.step_s,
         "refine_steps": config.refine_steps,
         "cpu_threads": config.cpu_threads,
+        "exports": config.exports.to_dict(),
         "energy": t.energy.to_dict(),
         "train": t.to_dict(),
         "versions": _versions(),
@@ -297,8 +390,10 @@ def generate_run(
     The folder is built under a temp name beside ``out`` and renamed at the end, so ``out``
     either holds a complete run or is left as it was. It holds: ``piece-XX.wav`` (audio),
     ``piece-XX.mid`` (pitch-bend MIDI) and ``piece-XX-mts.mid`` (MIDI Tuning Standard) per
-    piece, ``score.json``, ``scale.scl`` + ``scale.kbm`` (the emergent scale, middle C = the
-    reference frequency), ``config.json``, ``training.json``, ``model.pt`` (the final
+    piece (and ``piece-XX-mpe.mid``, MPE), ``score.json``, the emergent scale as ``scale.scl`` +
+    ``scale.kbm`` (middle C = the reference frequency, keys as ``config.exports.keyboard``),
+    ``scale.ascl`` (Ableton Live 12) and ``scale.tun`` (AnaMark v2), ``previews/`` (each degree
+    and each dyad over 1/1 in the timbre), ``config.json``, ``training.json``, ``model.pt`` (the final
     checkpoint: ``xentune sample model.pt`` reads it) and ``report.json/html/md``.
 
     Parameters
@@ -405,18 +500,42 @@ def generate_run(
             for i, (score, wave) in enumerate(zip(scores, audio, strict=True), start=1):
                 write_audio(tmp / f"piece-{i:02d}.wav", wave.detach().cpu(), config.sample_rate)
                 notes = piece_midi_notes(score)
-                write_midi(tmp / f"piece-{i:02d}.mid", notes, mode="bend")
-                write_midi(tmp / f"piece-{i:02d}-mts.mid", notes, mode="mts")
+                tempo = score.tempo_bpm or 120.0
+                write_midi(tmp / f"piece-{i:02d}.mid", notes, mode="bend", tempo_bpm=tempo)
+                write_midi(tmp / f"piece-{i:02d}-mts.mid", notes, mode="mts", tempo_bpm=tempo)
+                write_midi(
+                    tmp / f"piece-{i:02d}-mpe.mid",
+                    notes,
+                    mode="mpe",
+                    bend_range_semitones=config.exports.mpe_bend_range,
+                    tempo_bpm=tempo,
+                )
                 bar.advance(1)
         t = lap("audio_midi", t)
         scale = emergent_scale(pieces, spectrum=spectrum)
-        write_scl(
-            tmp / "scale.scl",
-            scale.to_scale(description=f"xentune emergent scale for {spectrum.name}"),
+        description = f"xentune emergent scale for {spectrum.name}"
+        written = config.exports.scale_for_files(scale.to_scale(description=description))
+        mapping = keyboard_mapping(config.exports.keyboard, written.n_notes, reference_hz=ref_hz)
+        write_scl(tmp / "scale.scl", written)
+        write_kbm(tmp / "scale.kbm", mapping)
+        write_ascl(
+            tmp / "scale.ascl",
+            written,
+            reference_hz=ref_hz,
+            source=f"xentune {_versions()['xentune']}, generated with timbre {config.train.timbre}",
         )
-        write_kbm(
-            tmp / "scale.kbm", KeyboardMapping.standard(reference_note=60, reference_hz=ref_hz)
-        )
+        write_tun(tmp / "scale.tun", written, mapping)
+        with _cpu_threads(config.cpu_threads, device):
+            write_previews(
+                tmp,
+                written,
+                spectrum,
+                timbre=config.train.timbre,
+                reference_hz=ref_hz,
+                sample_rate=config.sample_rate,
+                device=device,
+                seed=config.train.seed,
+            )
         minima = _minima_cents(spectrum, period_cents=scale.period_cents, reference_hz=ref_hz)
         comparisons = compare_steps(scale, minima_cents=minima)
         edos = emergent_edos(scale, n_range=range(5, 32), top=5)

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
+from xentune.generator.exports import ExportConfig
 from xentune.generator.run import (
     DEFAULT_PIECES,
     DEFAULT_SAMPLE_RATE,
-    ExportConfig,
     RunConfig,
     RunResult,
     generate_run,

@@ -20,7 +20,7 @@ import torch
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError
-from xentune.generator.previews import write_previews
+from xentune.generator.exports import ExportConfig, write_scale_files
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
 from xentune.generator.train import TrainConfig, load_trained, train
@@ -29,7 +29,6 @@ from xentune.psychoacoustics.curve import curve_minima
 from xentune.synth.additive import render_scores
 from xentune.synth.audio_io import write_audio
 from xentune.timbre import Spectrum, parse_timbre
-from xentune.tuning.ascl import write_ascl
 from xentune.tuning.edo import EdoFit
 from xentune.tuning.emergence import (
     EmergentScale,
@@ -38,28 +37,12 @@ from xentune.tuning.emergence import (
     emergent_edos,
     emergent_scale,
 )
-from xentune.tuning.just import (
-    DEFAULT_RATIO_TOLERANCE_CENTS,
-    MAX_RATIO_TOLERANCE_CENTS,
-    just_scale,
-    parse_period_ratio,
-)
-from xentune.tuning.keyboard import KEYBOARD_LAYOUTS, keyboard_mapping
-from xentune.tuning.midi import (
-    DEFAULT_MPE_BEND_RANGE,
-    MAX_MPE_BEND_RANGE,
-    MidiNotes,
-    write_midi,
-)
-from xentune.tuning.scala import write_kbm, write_scl
-from xentune.tuning.scale import Scale
-from xentune.tuning.tun import write_tun
+from xentune.tuning.midi import MidiNotes, write_midi
 
 __all__ = [
     "DEFAULT_CPU_THREADS",
     "DEFAULT_PIECES",
     "DEFAULT_SAMPLE_RATE",
-    "ExportConfig",
     "RunConfig",
     "RunResult",
     "generate_run",
@@ -85,79 +68,6 @@ _FULL_VELOCITY = 127
 
 #: The dissonance curve is searched for minima up to this ratio, or past the emergent period.
 _CURVE_MAX_RATIO = 2.3
-
-
-@dataclass(frozen=True)
-class ExportConfig:
-    """How the scale and the MIDI files are written for musicians.
-
-    Parameters
-    ----------
-    ratios : bool
-        Write each degree (and the period) that lies within ``ratio_tolerance_cents`` of a simple
-        just ratio (odd limit <= 15) as that exact ratio (``xentune.tuning.just.just_scale``).
-    ratio_tolerance_cents : float
-        0..25 cents.
-    period_ratio : str or None
-        Write the period as this exact ratio (``"2/1"``) whatever the data says.
-    keyboard : str
-        ``consecutive``, ``white-keys`` or ``12-key`` (``xentune.tuning.keyboard``): the .kbm
-        and .tun layout. The .ascl is always consecutive (Live maps every key to the next degree).
-    mpe_bend_range : int
-        Pitch-bend range of the MPE files' member channels, 1..96 semitones.
-    """
-
-    ratios: bool = False
-    ratio_tolerance_cents: float = DEFAULT_RATIO_TOLERANCE_CENTS
-    period_ratio: str | None = None
-    keyboard: str = "consecutive"
-    mpe_bend_range: int = DEFAULT_MPE_BEND_RANGE
-
-    def __post_init__(self) -> None:
-        tol = self.ratio_tolerance_cents
-        if (
-            isinstance(tol, bool)
-            or not isinstance(tol, int | float)
-            or not (math.isfinite(tol) and 0 <= tol <= MAX_RATIO_TOLERANCE_CENTS)
-        ):
-            raise ConfigError(
-                f"--ratio-tolerance {tol}: must be 0..{MAX_RATIO_TOLERANCE_CENTS:g} cents "
-                f"(e.g. {DEFAULT_RATIO_TOLERANCE_CENTS:g})"
-            )
-        if self.period_ratio is not None:
-            parse_period_ratio(self.period_ratio)
-        if self.keyboard not in KEYBOARD_LAYOUTS:
-            raise ConfigError(
-                f"--keyboard {self.keyboard!r}: unknown keyboard layout; choose one of "
-                f"{', '.join(KEYBOARD_LAYOUTS)}"
-            )
-        r = self.mpe_bend_range
-        if isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= MAX_MPE_BEND_RANGE:
-            raise ConfigError(
-                f"--mpe-bend-range {r}: must be a whole number of semitones "
-                f"1..{MAX_MPE_BEND_RANGE} (MPE default {DEFAULT_MPE_BEND_RANGE})"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form (``config.json`` key ``exports``)."""
-        return {
-            "ratios": self.ratios,
-            "ratio_tolerance_cents": float(self.ratio_tolerance_cents),
-            "period_ratio": self.period_ratio,
-            "keyboard": self.keyboard,
-            "mpe_bend_range": self.mpe_bend_range,
-        }
-
-    def scale_for_files(self, scale: Scale) -> Scale:
-        """The scale as written: exact ratios where asked for (see `ratios`, `period_ratio`)."""
-        period = None if self.period_ratio is None else parse_period_ratio(self.period_ratio)
-        if self.ratios:
-            return just_scale(
-                scale, tolerance_cents=self.ratio_tolerance_cents, period_ratio=period
-            )
-        if period is not None:  # only the period exact: a tolerance of 0 changes no degree
-            return just_scale(scale, tolerance_cents=0.0, period_ratio=period)
-        return scale
 
 
 @dataclass(frozen=True)
@@ -513,23 +423,12 @@ def generate_run(
                 bar.advance(1)
         t = lap("audio_midi", t)
         scale = emergent_scale(pieces, spectrum=spectrum)
-        description = f"xentune emergent scale for {spectrum.name}"
-        written = config.exports.scale_for_files(scale.to_scale(description=description))
-        mapping = keyboard_mapping(config.exports.keyboard, written.n_notes, reference_hz=ref_hz)
-        write_scl(tmp / "scale.scl", written)
-        write_kbm(tmp / "scale.kbm", mapping)
-        write_ascl(
-            tmp / "scale.ascl",
-            written,
-            reference_hz=ref_hz,
-            source=f"xentune {_versions()['xentune']}, generated with timbre {config.train.timbre}",
-        )
-        write_tun(tmp / "scale.tun", written, mapping)
         with _cpu_threads(config.cpu_threads, device):
-            write_previews(
+            write_scale_files(
                 tmp,
-                written,
+                scale.to_scale(description=f"xentune emergent scale for {spectrum.name}"),
                 spectrum,
+                config.exports,
                 timbre=config.train.timbre,
                 reference_hz=ref_hz,
                 sample_rate=config.sample_rate,

@@ -164,3 +164,24 @@ def test_export_options_reach_the_files(cli: Callable[..., CliResult], tmp_path:
     report = json.loads((out / "report.json").read_text())
     assert report["use"]["keyboard"] == "12-key" and report["use"]["period_ratio"] == "2/1"
     assert report["use"]["mpe_bend_range"] == 24
+
+
+@pytest.mark.slow
+def test_ratios_on_a_default_harmonic_run(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    """``--ratios`` on a default harmonic run writes 6/5 5/4 4/3 3/2 5/3 2/1, read back exactly
+    (the default run's degrees lie 0.0..0.7 cents from them; the tolerance is 5 cents)."""
+    from fractions import Fraction
+
+    from xentune.tuning.scala import read_ascl, read_scl
+
+    out = tmp_path / "run"
+    result = cli("generate", "--out", out, "--ratios", "--quiet")
+    assert result.code == 0, result.stderr
+    want = tuple(Fraction(r) for r in ("6/5", "5/4", "4/3", "3/2", "5/3", "2/1"))
+    scale = read_scl(out / "scale.scl")
+    print("scale.scl ratios:", " ".join(str(r) for r in scale.ratios))
+    assert scale.ratios == want
+    assert read_ascl(out / "scale.ascl").scale.ratios == want
+    text = (out / "scale.scl").read_text()
+    assert " 2/1\n" in text and "1200.0" not in text
+    assert json.loads((out / "report.json").read_text())["use"]["ratios"] is True

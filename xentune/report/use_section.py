@@ -68,8 +68,10 @@ def _summary(use: dict[str, Any]) -> str:
     *inner, period = use["degrees_in_file"]
     return (
         f"The scale has {use['n_notes']} notes per period: 1/1 {' '.join(inner)}, repeating at "
-        f"{period}{'' if '/' in period else ' cents'}."
-    ).replace("1/1 ,", "1/1,")
+        f"{period}{'' if '/' in period else ' cents'}"
+        + ("" if all("/" in d for d in use["degrees_in_file"]) else " (plain numbers are cents)")
+        + "."
+    )
 
 
 def use_html(use: dict[str, Any], *, link: Callable[[str], str]) -> str:

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from xentune.errors import ScalaError
+from xentune.tuning.just import DEFAULT_RATIO_TOLERANCE_CENTS
 from xentune.tuning.keyboard import KEYBOARD_LAYOUTS, describe_keyboard
+from xentune.tuning.midi import DEFAULT_MPE_BEND_RANGE
 from xentune.tuning.scala import read_scl
 
 __all__ = ["PreviewEntry", "UseFile", "UseScale", "use_scale_for_run"]
@@ -126,8 +128,10 @@ def use_scale_for_run(run_dir: Path, config: dict[str, Any]) -> UseScale | None:
         keyboard=keyboard,
         keyboard_text=describe_keyboard(keyboard, scale.n_notes),
         ratios=bool(exports.get("ratios", False)),
-        ratio_tolerance_cents=float(exports.get("ratio_tolerance_cents", 5.0)),
+        ratio_tolerance_cents=float(
+            exports.get("ratio_tolerance_cents", DEFAULT_RATIO_TOLERANCE_CENTS)
+        ),
         period_ratio=None if period is None else str(period),
-        mpe_bend_range=int(exports.get("mpe_bend_range", 48)),
+        mpe_bend_range=int(exports.get("mpe_bend_range", DEFAULT_MPE_BEND_RANGE)),
         previews=tuple(previews),
     )

@@ -58,6 +58,7 @@ def test_section_links_and_content(harmonic_run: Path, tmp_path: Path, ratios: b
         "scale.tun",
     ]
     assert use["keyboard"] == "consecutive" and "every 6 keys" in use["keyboard_text"]
+    assert [o["layout"] for o in use["keyboard_options"]] == ["12-key"]  # white-keys needs 7
     assert len(use["previews"]) == 6 + 1 + 6
     if ratios:
         assert use["degrees_in_file"] == ["6/5", "5/4", "4/3", "3/2", "5/3", "2/1"]
@@ -70,6 +71,7 @@ def test_section_links_and_content(harmonic_run: Path, tmp_path: Path, ratios: b
     for tool, _ in HOW_TO:
         assert tool in html
     assert ("--ratios was on" in html) is ratios
+    assert "<code>12-key</code>: 12 keys per period" in html
     parser = _Links()
     parser.feed(html)
     assert {"scale.scl", "scale.kbm", "scale.ascl", "scale.tun"} <= set(parser.urls)

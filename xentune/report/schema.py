@@ -367,6 +367,16 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "description": "Keyboard layout of scale.kbm and scale.tun.",
                     },
                     "keyboard_text": _str("How the keys play the scale, in words."),
+                    "keyboard_options": _arr(
+                        _obj(
+                            {
+                                "layout": _str("A --keyboard value."),
+                                "text": _str("How its keys would play the scale."),
+                            },
+                            "Another layout.",
+                        ),
+                        "The other layouts that can hold this scale.",
+                    ),
                     "ratios": {"type": "boolean", "description": "Whether --ratios was on."},
                     "ratio_tolerance_cents": _num("Tolerance of --ratios, cents."),
                     "period_ratio": _str("Period asked for with --period-ratio.", nullable=True),

@@ -12,7 +12,7 @@ from xentune.tuning.keyboard import KEYBOARD_LAYOUTS, describe_keyboard
 from xentune.tuning.midi import DEFAULT_MPE_BEND_RANGE
 from xentune.tuning.scala import read_scl
 
-__all__ = ["PreviewEntry", "UseFile", "UseScale", "use_scale_for_run"]
+__all__ = ["KeyboardOption", "PreviewEntry", "UseFile", "UseScale", "use_scale_for_run"]
 
 #: The scale files of a run, in the order the report lists them, and what each is for.
 SCALE_FILES = (
@@ -41,6 +41,14 @@ class UseFile:
 
 
 @dataclass(frozen=True)
+class KeyboardOption:
+    """Another keyboard layout this scale could use (``--keyboard LAYOUT``), in words."""
+
+    layout: str
+    text: str
+
+
+@dataclass(frozen=True)
 class PreviewEntry:
     """An audio preview: degree ``degree`` alone (``kind="degree"``) or over 1/1 (``"dyad"``)."""
 
@@ -66,6 +74,8 @@ class UseScale:
         The keyboard layout of scale.kbm / scale.tun.
     keyboard_text : str
         How the keys play the scale, in words.
+    keyboard_options : tuple of KeyboardOption
+        The other layouts that can hold this scale, each in words.
     ratios : bool
         Whether ``--ratios`` was on.
     ratio_tolerance_cents : float
@@ -83,11 +93,17 @@ class UseScale:
     degrees_in_file: tuple[str, ...]
     keyboard: str
     keyboard_text: str
+    keyboard_options: tuple[KeyboardOption, ...]
     ratios: bool
     ratio_tolerance_cents: float
     period_ratio: str | None
     mpe_bend_range: int
     previews: tuple[PreviewEntry, ...]
+
+
+def _holds(layout: str, n_notes: int) -> bool:
+    """Whether ``layout`` can map an ``n_notes``-note scale (see `keyboard_mapping`)."""
+    return {"white-keys": n_notes == 7, "12-key": n_notes <= 12}.get(layout, True)
 
 
 def use_scale_for_run(run_dir: Path, config: dict[str, Any]) -> UseScale | None:
@@ -127,6 +143,11 @@ def use_scale_for_run(run_dir: Path, config: dict[str, Any]) -> UseScale | None:
         degrees_in_file=written,
         keyboard=keyboard,
         keyboard_text=describe_keyboard(keyboard, scale.n_notes),
+        keyboard_options=tuple(
+            KeyboardOption(lay, describe_keyboard(lay, scale.n_notes))
+            for lay in KEYBOARD_LAYOUTS
+            if lay != keyboard and _holds(lay, scale.n_notes)
+        ),
         ratios=bool(exports.get("ratios", False)),
         ratio_tolerance_cents=float(
             exports.get("ratio_tolerance_cents", DEFAULT_RATIO_TOLERANCE_CENTS)

@@ -89,6 +89,13 @@ def use_html(use: dict[str, Any], *, link: Callable[[str], str]) -> str:
     parts.append(
         f"<p><strong>Keyboard ({e(use['keyboard'])}).</strong> {e(use['keyboard_text'])}</p>"
     )
+    if use["keyboard_options"]:
+        parts.append("<p>Other layouts (<code>xentune generate --keyboard LAYOUT</code>):</p><ul>")
+        parts += [
+            f"<li><code>{e(o['layout'])}</code>: {e(o['text'])}</li>"
+            for o in use["keyboard_options"]
+        ]
+        parts.append("</ul>")
     parts.append('<dl class="howto">')
     for tool, text in HOW_TO:
         parts.append(f"<dt>{e(tool)}</dt><dd>{e(text.format(mpe=mpe))}</dd>")
@@ -123,6 +130,10 @@ def use_markdown(use: dict[str, Any], *, prefix: str = "") -> list[str]:
         f"- [{f['path']}]({prefix}{f['path']}): {f['format']}, {f['what']}" for f in use["files"]
     ]
     out += ["", f"**Keyboard ({use['keyboard']}).** {use['keyboard_text']}", ""]
+    if use["keyboard_options"]:
+        out += ["Other layouts (`xentune generate --keyboard LAYOUT`):", ""]
+        out += [f"- `{o['layout']}`: {o['text']}" for o in use["keyboard_options"]]
+        out.append("")
     out += [f"- **{tool}**: {text.format(mpe=mpe)}" for tool, text in HOW_TO]
     out.append("")
     if use["previews"]:

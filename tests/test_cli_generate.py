@@ -38,6 +38,18 @@ def _leftovers(folder: Path) -> list[str]:
         (("--refine-steps", "-1"), ("--refine-steps -1",)),
         (("--device", "tpu"), ("tpu",)),
         (("--voices", "three"), ("--voices", "integer")),
+        (("--keyboard", "black-keys"), ("--keyboard", "consecutive, white-keys, 12-key")),
+        (("--ratio-tolerance", "-1"), ("--ratio-tolerance -1", "0..25")),
+        (("--ratio-tolerance", "30"), ("--ratio-tolerance 30", "0..25")),
+        (("--ratio-tolerance", "nan"), ("--ratio-tolerance nan",)),
+        (("--ratio-tolerance", "five"), ("--ratio-tolerance", "number")),
+        (("--period-ratio", "1/2"), ("--period-ratio 1/2", "> 1")),
+        (("--period-ratio", "octave"), ("--period-ratio 'octave'", "n/d")),
+        (("--period-ratio", "2.0"), ("--period-ratio '2.0'", "exact ratio")),
+        (("--mpe-bend-range", "0"), ("--mpe-bend-range 0", "1..96")),
+        (("--mpe-bend-range", "97"), ("--mpe-bend-range 97", "1..96")),
+        (("--mpe-bend-range", "4.5"), ("--mpe-bend-range", "integer")),
+        (("--ratios", "yes"), ("unexpected extra argument",)),
     ],
 )
 def test_bad_input_is_one_line_and_leaves_nothing(
@@ -98,6 +110,7 @@ def test_tiny_run_writes_a_complete_folder(cli: Callable[..., CliResult], tmp_pa
     for expected in (
         "score.json", "scale.scl", "scale.kbm", "config.json", "training.json", "model.pt",
         "piece-01.wav", "piece-02.wav", "piece-01.mid", "piece-01-mts.mid", "piece-02.mid", "piece-02-mts.mid",
+        "piece-01-mpe.mid", "piece-02-mpe.mid", "scale.ascl", "scale.tun", "previews",
     ):  # fmt: skip
         assert expected in names, (expected, names)
     assert _leftovers(tmp_path) == ["run"]  # no temp folder left beside it
@@ -117,3 +130,58 @@ def test_tiny_run_writes_a_complete_folder(cli: Callable[..., CliResult], tmp_pa
     forced = cli("generate", "--out", out, "--seed", "3", "--force", *TINY)
     assert forced.code == 0, forced.stderr
     assert _leftovers(tmp_path) == ["run"]
+
+
+def test_layout_that_cannot_hold_the_scale_is_one_line(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """white-keys needs a 7-note scale; known only after training: one line, nothing left."""
+    result = cli(
+        "generate", "--out", tmp_path / "run", "--seed", "3", "--keyboard", "white-keys", *TINY
+    )
+    assert_one_line_error(result, "--keyboard white-keys", "--keyboard consecutive")
+    assert _leftovers(tmp_path) == []
+
+
+def test_export_options_reach_the_files(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ("--keyboard", "12-key", "--period-ratio", "2/1", "--mpe-bend-range", "24")
+    result = cli("generate", "--out", out, "--seed", "3", *args, *TINY)
+    assert result.code == 0, result.stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["exports"] == {
+        "ratios": False, "ratio_tolerance_cents": 5.0, "period_ratio": "2/1",
+        "keyboard": "12-key", "mpe_bend_range": 24,
+    }  # fmt: skip
+    assert (out / "scale.scl").read_text().rstrip().endswith(" 2/1")
+    kbm = [ln for ln in (out / "scale.kbm").read_text().splitlines() if not ln.startswith("!")]
+    assert kbm[0] == "12" and "x" in kbm[7:]
+    import mido
+
+    msgs = [m for t in mido.MidiFile(out / "piece-01-mpe.mid").tracks for m in t]
+    data = [m.value for m in msgs if m.type == "control_change" and m.control == 6]
+    assert data[0] == 15 and data.count(24) == 15  # MCM, then RPN 0 = 24 on 15 members
+    report = json.loads((out / "report.json").read_text())
+    assert report["use"]["keyboard"] == "12-key" and report["use"]["period_ratio"] == "2/1"
+    assert report["use"]["mpe_bend_range"] == 24
+
+
+@pytest.mark.slow
+def test_ratios_on_a_default_harmonic_run(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    """``--ratios`` on a default harmonic run writes 6/5 5/4 4/3 3/2 5/3 2/1, read back exactly
+    (the default run's degrees lie 0.0..0.7 cents from them; the tolerance is 5 cents)."""
+    from fractions import Fraction
+
+    from xentune.tuning.scala import read_ascl, read_scl
+
+    out = tmp_path / "run"
+    result = cli("generate", "--out", out, "--ratios", "--quiet")
+    assert result.code == 0, result.stderr
+    want = tuple(Fraction(r) for r in ("6/5", "5/4", "4/3", "3/2", "5/3", "2/1"))
+    scale = read_scl(out / "scale.scl")
+    print("scale.scl ratios:", " ".join(str(r) for r in scale.ratios))
+    assert scale.ratios == want
+    assert read_ascl(out / "scale.ascl").scale.ratios == want
+    text = (out / "scale.scl").read_text()
+    assert " 2/1\n" in text and "1200.0" not in text
+    assert json.loads((out / "report.json").read_text())["use"]["ratios"] is True

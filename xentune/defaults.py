@@ -9,7 +9,9 @@ from __future__ import annotations
 __all__ = [
     "CONSONANCE_MODEL_NAMES",
     "DEFAULT_LUFS",
+    "DEFAULT_MPE_BEND_RANGE",
     "DEFAULT_PIECES",
+    "DEFAULT_RATIO_TOLERANCE_CENTS",
     "DEFAULT_REFERENCE_HZ",
     "DEFAULT_REFINE_STEPS",
     "DEFAULT_SAMPLE_RATE",
@@ -47,6 +49,14 @@ DEFAULT_STEP_S = 0.6
 
 #: Integrated loudness that rendered audio is normalised to (LUFS, ITU-R BS.1770).
 DEFAULT_LUFS = -16.0
+
+#: Default tolerance of ``--ratios``: a degree within 5 cents of a simple ratio is written as it.
+#: Well inside the 20-cent smallest step, and above the 0.1..0.7-cent errors of a default harmonic
+#: run's degrees (6/5 5/4 4/3 3/2 5/3).
+DEFAULT_RATIO_TOLERANCE_CENTS = 5.0
+
+#: The MPE default pitch-bend range of member channels, in semitones (what Live 12 expects).
+DEFAULT_MPE_BEND_RANGE = 48
 
 #: Every model ``xentune score`` knows (see `xentune.psychoacoustics.consonance`).
 CONSONANCE_MODEL_NAMES = (

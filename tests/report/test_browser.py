@@ -178,8 +178,9 @@ _CHECK_PAGE = """
     audio.push({src: a.getAttribute('src'), readyState: a.readyState, duration: a.duration,
                 error: a.error ? a.error.code : null});
   }
+  const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));
   return JSON.stringify({title: document.title, tables: document.querySelectorAll('table').length,
-                         images, audio, text: document.body.innerText});
+                         images, audio, links, text: document.body.innerText});
 })()
 """
 
@@ -275,3 +276,42 @@ def test_scale_report_in_chromium(scale_report: Path, tmp_path: Path) -> None:
     _check_images(found, {"density", "edo"})
     assert found["audio"] == []
     assert "No run" in found["text"]
+
+
+@pytest.fixture(scope="module")
+def tiny_generated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real ``xentune generate --ratios`` run, small enough for the default suite (~15 s)."""
+    from xentune.cli import main
+
+    out = tmp_path_factory.mktemp("generated") / "run"
+    code = main(
+        ["generate", "--out", str(out), "--voices", "3", "--steps", "4", "--pieces", "2",
+         "--train-steps", "3", "--sample-rate", "16000", "--device", "cpu", "--quiet", "--ratios"]
+    )  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_use_this_scale_in_chromium(tiny_generated_run: Path, tmp_path: Path) -> None:
+    """The "Use this scale" section of a generated run: shown, every link a file of the run,
+    every audio player (pieces and previews) loads, no console error."""
+    run = tiny_generated_run
+    shot = ARTIFACTS / "report-use-this-scale.png"
+    found, errors = _open_in_chromium(run / "report.html", shot, tmp_path)
+    assert errors == []
+    text = found["text"]
+    for fragment in ("Use this scale", "Surge XT", "Ableton Live 12", "Scala", "Any MPE synth",
+                     "Hear the scale", "Keyboard (consecutive)"):  # fmt: skip
+        assert fragment in text, fragment
+    use = json.loads((run / "report.json").read_text())["use"]
+    n = use["n_notes"]
+    assert len(found["audio"]) == 2 + (n + 1) + n  # the pieces, each degree, each dyad
+    for a in found["audio"]:
+        assert a["error"] is None and a["readyState"] >= 1 and a["duration"] > 0.5, a
+    links = set(found["links"])
+    for name in ("scale.scl", "scale.kbm", "scale.ascl", "scale.tun", "piece-01-mpe.mid"):
+        assert name in links, name
+    for url in links | {a["src"] for a in found["audio"]}:
+        assert (run / url).is_file(), url
+    print(f"{len(links)} links and {len(found['audio'])} audio players; screenshot {shot}")
+    assert shot.stat().st_size > 50_000

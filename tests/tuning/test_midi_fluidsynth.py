@@ -106,3 +106,33 @@ def _strip_controllers(path: Path) -> Path:
     out = path.with_name(path.stem + "-stripped.mid")
     mid.save(out)
     return out
+
+
+def test_mpe_plays_in_tune_in_fluidsynth(tmp_path):
+    """The MPE file (bend range 48 set with RPN 0) plays within 3 cents; without its RPN 0
+    FluidSynth keeps the default range of 2 and the notes come out wrong, so RPN 0 is honoured."""
+    exe = _need_fluidsynth()
+    c4 = 261.6255653005986
+    solo = [220.0 * 2 ** (k / 11) for k in range(7)] + [c4 * 7 / 4, c4 * 5 / 4, c4 * 6 / 5]
+    freq = np.array([*solo, 249.549, 364.211, 413.13])
+    onset = np.array([0.6 * i for i in range(len(solo))] + [0.6 * len(solo)] * 3)
+    notes = MidiNotes(
+        freq_hz=freq,
+        onset_s=onset,
+        duration_s=np.full(freq.shape, 0.5),
+        velocity=np.full(freq.shape, 100),
+        voice=np.array([0] * len(solo) + [0, 1, 2]),
+    )
+    mid = write_midi(tmp_path / "mpe.mid", notes, mode="mpe", bend_range_semitones=48)
+    errors = {}
+    for name, path in (("mpe", mid), ("mpe-without-rpn", _strip_controllers(mid))):
+        audio, sr = render(exe, path, tmp_path / f"{name}.wav")
+        assert np.max(np.abs(audio)) > 1e-3, f"{name}: FluidSynth rendered silence"
+        errs = []
+        for f, t0 in zip(freq, onset, strict=True):
+            seg = audio[int((t0 + 0.05) * sr) : int((t0 + 0.45) * sr)]
+            errs.append(1200 * np.log2(fft_peak_hz(seg, sr, f) / f))
+        errors[name] = np.array(errs)
+        print(name, "cents error per note:", np.round(errors[name], 2).tolist())
+    assert np.all(np.abs(errors["mpe"]) < TOLERANCE_CENTS), np.round(errors["mpe"], 2)
+    assert np.sum(np.abs(errors["mpe-without-rpn"]) > TOLERANCE_CENTS) >= 5

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from xentune.defaults import (
+    DEFAULT_MPE_BEND_RANGE,
     DEFAULT_PIECES,
+    DEFAULT_RATIO_TOLERANCE_CENTS,
     DEFAULT_REFERENCE_HZ,
     DEFAULT_REFINE_STEPS,
     DEFAULT_SAMPLE_RATE,
@@ -93,17 +95,56 @@ def generate_command(
         Path | None,
         typer.Option(help="Continue training from this checkpoint (same configuration)"),
     ] = None,
+    ratios: Annotated[
+        bool,
+        typer.Option(
+            "--ratios",
+            help="Write each degree (and the period) within --ratio-tolerance of a simple just "
+            "ratio (odd limit <= 15) as that exact ratio, e.g. 3/2 and 2/1",
+        ),
+    ] = False,
+    ratio_tolerance: Annotated[
+        float,
+        typer.Option(
+            help="How close a degree must be to a just ratio for --ratios, in cents (0..25)"
+        ),
+    ] = DEFAULT_RATIO_TOLERANCE_CENTS,
+    period_ratio: Annotated[
+        str | None,
+        typer.Option(help="Write the period as this exact ratio whatever the data says, e.g. 2/1"),
+    ] = None,
+    keyboard: Annotated[
+        str,
+        typer.Option(
+            help="Keyboard mapping of scale.kbm/.tun: consecutive (each key the next degree), "
+            "white-keys (7-note scales: C..B = degrees 0..6), 12-key (C, C#, ... = degrees 0, 1, "
+            "...; keys past the last degree unmapped)"
+        ),
+    ] = "consecutive",
+    mpe_bend_range: Annotated[
+        int,
+        typer.Option(help="Pitch-bend range of the MPE files' member channels, semitones (1..96)"),
+    ] = DEFAULT_MPE_BEND_RANGE,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing run folder")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars")] = False,
 ) -> None:
     """Train a generator on the timbre alone (no music data), sample pieces, and write a run folder.
 
-    The folder holds audio and MIDI (pitch bend and MTS) per piece, score.json, the emergent scale
-    as scale.scl + scale.kbm, config.json, training.json, model.pt and a report.
+    The folder holds audio and MIDI (pitch bend, MPE and MTS) per piece, score.json, the emergent
+    scale as scale.scl + scale.kbm, scale.ascl (Ableton Live 12) and scale.tun (AnaMark), audio
+    previews of each degree and dyad, config.json, training.json, model.pt and a report.
     """
+    from xentune.generator.exports import ExportConfig
     from xentune.generator.run import RunConfig, generate_run
     from xentune.generator.train import TrainConfig
 
+    exports = ExportConfig(
+        ratios=ratios,
+        ratio_tolerance_cents=ratio_tolerance,
+        period_ratio=period_ratio,
+        keyboard=keyboard,
+        mpe_bend_range=mpe_bend_range,
+    )
     overrides = {
         "voices": voices,
         "steps": steps,
@@ -122,6 +163,7 @@ def generate_command(
         sample_rate=sample_rate,
         device=device,
         refine_steps=refine_steps,
+        exports=exports,
     )
 
     def announce(checkpoint: Path) -> None:

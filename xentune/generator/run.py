@@ -21,6 +21,7 @@ from xentune import defaults
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError
+from xentune.generator.exports import ExportConfig, write_scale_files
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
 from xentune.generator.train import TrainConfig, load_trained, train
@@ -38,8 +39,6 @@ from xentune.tuning.emergence import (
     emergent_scale,
 )
 from xentune.tuning.midi import MidiNotes, write_midi
-from xentune.tuning.scala import write_kbm, write_scl
-from xentune.tuning.scale import KeyboardMapping
 
 __all__ = [
     "DEFAULT_CPU_THREADS",
@@ -91,6 +90,8 @@ class RunConfig:
     cpu_threads : int
         Torch CPU threads for training, sampling and rendering (see `DEFAULT_CPU_THREADS`); the thread
         count is part of what makes a run reproducible (it changes the order of float sums).
+    exports : ExportConfig
+        How the scale files and the MIDI files are written.
     refine_steps : int
         Gradient steps on the energy applied to each sampled piece (0: the model's raw samples).
         The default settles each sample into the minimum of its own basin of the energy: with
@@ -105,6 +106,7 @@ class RunConfig:
     device: str = "auto"
     refine_steps: int = DEFAULT_REFINE_STEPS
     cpu_threads: int = DEFAULT_CPU_THREADS
+    exports: ExportConfig = field(default_factory=ExportConfig)
 
     def __post_init__(self) -> None:
         if (
@@ -221,6 +223,7 @@ def _config_dict(config: RunConfig, spectrum: Spectrum, device: torch.device) ->
         "step_s": config.step_s,
         "refine_steps": config.refine_steps,
         "cpu_threads": config.cpu_threads,
+        "exports": config.exports.to_dict(),
         "energy": t.energy.to_dict(),
         "train": t.to_dict(),
         "versions": _versions(),
@@ -298,8 +301,10 @@ def generate_run(
     The folder is built under a temp name beside ``out`` and renamed at the end, so ``out``
     either holds a complete run or is left as it was. It holds: ``piece-XX.wav`` (audio),
     ``piece-XX.mid`` (pitch-bend MIDI) and ``piece-XX-mts.mid`` (MIDI Tuning Standard) per
-    piece, ``score.json``, ``scale.scl`` + ``scale.kbm`` (the emergent scale, middle C = the
-    reference frequency), ``config.json``, ``training.json``, ``model.pt`` (the final
+    piece (and ``piece-XX-mpe.mid``, MPE), ``score.json``, the emergent scale as ``scale.scl`` +
+    ``scale.kbm`` (middle C = the reference frequency, keys as ``config.exports.keyboard``),
+    ``scale.ascl`` (Ableton Live 12) and ``scale.tun`` (AnaMark v2), ``previews/`` (each degree
+    and each dyad over 1/1 in the timbre), ``config.json``, ``training.json``, ``model.pt`` (the final
     checkpoint: ``xentune sample model.pt`` reads it) and ``report.json/html/md``.
 
     Parameters
@@ -406,18 +411,31 @@ def generate_run(
             for i, (score, wave) in enumerate(zip(scores, audio, strict=True), start=1):
                 write_audio(tmp / f"piece-{i:02d}.wav", wave.detach().cpu(), config.sample_rate)
                 notes = piece_midi_notes(score)
-                write_midi(tmp / f"piece-{i:02d}.mid", notes, mode="bend")
-                write_midi(tmp / f"piece-{i:02d}-mts.mid", notes, mode="mts")
+                tempo = score.tempo_bpm or 120.0
+                write_midi(tmp / f"piece-{i:02d}.mid", notes, mode="bend", tempo_bpm=tempo)
+                write_midi(tmp / f"piece-{i:02d}-mts.mid", notes, mode="mts", tempo_bpm=tempo)
+                write_midi(
+                    tmp / f"piece-{i:02d}-mpe.mid",
+                    notes,
+                    mode="mpe",
+                    bend_range_semitones=config.exports.mpe_bend_range,
+                    tempo_bpm=tempo,
+                )
                 bar.advance(1)
         t = lap("audio_midi", t)
         scale = emergent_scale(pieces, spectrum=spectrum)
-        write_scl(
-            tmp / "scale.scl",
-            scale.to_scale(description=f"xentune emergent scale for {spectrum.name}"),
-        )
-        write_kbm(
-            tmp / "scale.kbm", KeyboardMapping.standard(reference_note=60, reference_hz=ref_hz)
-        )
+        with _cpu_threads(config.cpu_threads, device):
+            write_scale_files(
+                tmp,
+                scale.to_scale(description=f"xentune emergent scale for {spectrum.name}"),
+                spectrum,
+                config.exports,
+                timbre=config.train.timbre,
+                reference_hz=ref_hz,
+                sample_rate=config.sample_rate,
+                device=device,
+                seed=config.train.seed,
+            )
         minima = _minima_cents(spectrum, period_cents=scale.period_cents, reference_hz=ref_hz)
         comparisons = compare_steps(scale, minima_cents=minima)
         edos = emergent_edos(scale, n_range=range(5, 32), top=5)

@@ -8,7 +8,7 @@ import platform
 import re
 import types
 import typing
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +20,7 @@ from xentune.errors import ConfigError, ScoreError
 from xentune.generator.score import Score, load_scores
 from xentune.psychoacoustics.curve import dissonance_curve, minima_of_curve
 from xentune.report.schema import validate_report
+from xentune.report.use_scale import UseScale, use_scale_for_run
 from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
 from xentune.tuning.edo import best_edos, fit_edo
 from xentune.tuning.emergence import emergent_scale
@@ -53,7 +54,7 @@ __all__ = [
 
 #: Version of the ``report.json`` layout (``xentune.report.schema.REPORT_SCHEMA`` documents it).
 #: Bump it when a field changes meaning or is removed; readers refuse other versions.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: "use" (the run's files for musicians) and pieces' "midi_mpe"
 
 #: Just ratios are searched this close to each step (cents), simplest (Tenney height) first.
 JUST_TOLERANCE_CENTS = 15.0
@@ -247,6 +248,7 @@ class Piece:
     audio: str | None
     midi: str | None
     midi_mts: str | None
+    midi_mpe: str | None
     n_voices: int
     n_notes: int
     duration_s: float
@@ -305,6 +307,7 @@ class Analysis:
     versions: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()
+    use: UseScale | None = None  # the run's scale files, layout and previews; None without a run
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (tuples become lists); ``analysis_from_dict`` reads it back exactly."""
@@ -879,6 +882,7 @@ def _piece_entries(scores: list[Score], run_dir: Path | None) -> tuple[Piece, ..
                 audio=audio,
                 midi=present(f"{name}.mid"),
                 midi_mts=present(f"{name}-mts.mid"),
+                midi_mpe=present(f"{name}-mpe.mid"),
                 n_voices=int(s.cents.shape[0]),
                 n_notes=int(s.cents.size),
                 duration_s=float(end.max()) if end.size else 0.0,
@@ -1166,7 +1170,7 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
     versions = config.get("versions")
     versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else None
     final = _final_path(d)
-    return _from_scores(
+    analysis = _from_scores(
         scores,
         kind="run",
         source=str(final),
@@ -1178,3 +1182,4 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
         versions=versions,
         notes=notes,
     )
+    return replace(analysis, use=use_scale_for_run(d, config))

@@ -15,6 +15,7 @@ from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.errors import OutputExistsError
 from xentune.report.analysis import Analysis, analysis_for_run
 from xentune.report.plots import PLOTS, figure_png
+from xentune.report.use_section import use_html, use_markdown
 
 __all__ = [
     "REPORT_FILES",
@@ -269,6 +270,7 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
                     _cell(r, f"{p}/highest_cents", ".1f"),
                     _cell(r, f"{p}/midi"),
                     _cell(r, f"{p}/midi_mts"),
+                    _cell(r, f"{p}/midi_mpe"),
                 )
             )
         tables.append(
@@ -285,6 +287,7 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
                     "highest (c)",
                     "MIDI (bend)",
                     "MIDI (MTS)",
+                    "MIDI (MPE)",
                 ),
                 tuple(rows),
             )
@@ -351,6 +354,8 @@ figure { margin: 1em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
 audio { height: 2em; vertical-align: middle; }
+.howto dt { font-weight: bold; margin-top: 0.5em; }
+.howto dd { margin-left: 1.5em; }
 """
 
 
@@ -402,7 +407,7 @@ def render_html(
                 f'<audio controls preload="metadata" src="{link(value)}"></audio> '
                 f'<a href="{link(value)}">{e(c.text)}</a>'
             )
-        if c.pointer.endswith(("/midi", "/midi_mts")) and isinstance(value, str):
+        if c.pointer.endswith(("/midi", "/midi_mts", "/midi_mpe")) and isinstance(value, str):
             return f'<a href="{link(value)}">{e(c.text)}</a>'
         return e(c.text)
 
@@ -427,6 +432,8 @@ def render_html(
     parts.append(
         '<ul class="findings">' + "".join(f"<li>{e(f)}</li>" for f in report["findings"]) + "</ul>"
     )
+    if report.get("use"):
+        parts.append(use_html(report["use"], link=link))
     tables = {t.anchor: t for t in report_tables(report)}
     order = [
         ("summary", []),
@@ -503,6 +510,8 @@ def render_markdown(
     if report["notes"]:
         out.append("")
     out += ["## Findings", ""] + [f"- {f}" for f in report["findings"]] + [""]
+    if report.get("use"):
+        out += use_markdown(report["use"], prefix=link_prefix)
     plot_after = {
         "degrees": ["density", "curve"],
         "edo": ["edo"],

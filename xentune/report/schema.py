@@ -8,7 +8,7 @@ from xentune.errors import ConfigError
 
 __all__ = ["REPORT_SCHEMA", "report_schema_json", "validate_report"]
 
-_SCHEMA_VERSION = 1  # equal to xentune.report.analysis.SCHEMA_VERSION (a test checks it)
+_SCHEMA_VERSION = 2  # equal to xentune.report.analysis.SCHEMA_VERSION (a test checks it)
 
 
 def _num(description: str, *, nullable: bool = False) -> dict[str, Any]:
@@ -297,6 +297,9 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "midi_mts": _str(
                             "MTS MIDI file relative to the run folder.", nullable=True
                         ),
+                        "midi_mpe": _str(
+                            "MPE MIDI file relative to the run folder.", nullable=True
+                        ),
                         "n_voices": _int("Voices.", minimum=1),
                         "n_notes": _int("Notes in all voices.", minimum=0),
                         "duration_s": _num("Length, seconds."),
@@ -341,6 +344,62 @@ REPORT_SCHEMA: dict[str, Any] = {
                 {"type": "string"}, "What the report lacks and why (e.g. no run for a .scl)."
             ),
             "findings": _arr({"type": "string"}, "The report's headline sentences."),
+            "use": _obj(
+                {
+                    "files": _arr(
+                        _obj(
+                            {
+                                "path": _str("File relative to the run folder."),
+                                "format": _str("Its format, e.g. 'Scala scale'."),
+                                "what": _str("What it is for."),
+                            },
+                            "A scale file of the run.",
+                        ),
+                        "The run's scale files present in its folder.",
+                    ),
+                    "n_notes": _int("Degrees per period in the files.", minimum=1),
+                    "degrees_in_file": _arr(
+                        {"type": "string"},
+                        "Degrees 1..N as scale.scl writes them: a ratio 'n/d' or cents.",
+                    ),
+                    "keyboard": {
+                        "enum": ["consecutive", "white-keys", "12-key"],
+                        "description": "Keyboard layout of scale.kbm and scale.tun.",
+                    },
+                    "keyboard_text": _str("How the keys play the scale, in words."),
+                    "keyboard_options": _arr(
+                        _obj(
+                            {
+                                "layout": _str("A --keyboard value."),
+                                "text": _str("How its keys would play the scale."),
+                            },
+                            "Another layout.",
+                        ),
+                        "The other layouts that can hold this scale.",
+                    ),
+                    "ratios": {"type": "boolean", "description": "Whether --ratios was on."},
+                    "ratio_tolerance_cents": _num("Tolerance of --ratios, cents."),
+                    "period_ratio": _str("Period asked for with --period-ratio.", nullable=True),
+                    "mpe_bend_range": _int("MPE member bend range, semitones.", minimum=1),
+                    "previews": _arr(
+                        _obj(
+                            {
+                                "kind": {
+                                    "enum": ["degree", "dyad"],
+                                    "description": "A degree alone, or the degree over 1/1.",
+                                },
+                                "degree": _int("The degree, 0..N.", minimum=0),
+                                "cents": _num("Its pitch above 1/1, cents."),
+                                "audio": _str("Audio file relative to the run folder."),
+                            },
+                            "An audio preview.",
+                        ),
+                        "Audio previews of the degrees and dyads.",
+                    ),
+                },
+                "How to use the run's scale; null without a run folder.",
+                nullable=True,
+            ),
         },
         "The tuning report.",
     ),

@@ -1,4 +1,4 @@
-"""Microtonal MIDI files: one note per channel with pitch bend, or MIDI Tuning Standard sysex."""
+"""Microtonal MIDI files: one note per channel with pitch bend (plain or MPE), or MTS sysex."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from typing import Literal
 import mido
 import numpy as np
 
+from xentune import defaults
 from xentune.atomic import atomic_file
 from xentune.errors import MidiError
 
 __all__ = [
+    "DEFAULT_MPE_BEND_RANGE",
     "DRUM_CHANNEL",
     "MELODIC_CHANNELS",
+    "MPE_MANAGER_CHANNEL",
+    "MPE_MEMBER_CHANNELS",
     "MidiNotes",
     "bend_value",
     "hz_to_mts",
@@ -30,10 +34,17 @@ __all__ = [
 DRUM_CHANNEL = 9
 #: The 15 channels used for notes, in rotation order.
 MELODIC_CHANNELS = tuple(c for c in range(16) if c != DRUM_CHANNEL)
-#: Ticks per quarter note of written files; at the fixed 120 bpm one tick is 1/1920 s (0.52 ms).
+#: Ticks per quarter note of written files; at the default 120 bpm one tick is 1/1920 s (0.52 ms).
 TICKS_PER_BEAT = 960
-#: Microseconds per quarter note of written files (120 bpm).
+#: Microseconds per quarter note of written files at the default tempo (120 bpm).
 TEMPO_US = 500_000
+#: MPE lower zone (MIDI Polyphonic Expression 1.0): manager channel 1 (index 0), members 2..16.
+MPE_MANAGER_CHANNEL = 0
+MPE_MEMBER_CHANNELS = tuple(range(1, 16))
+#: The MPE default pitch-bend range of member channels, in semitones (what Live 12 expects).
+DEFAULT_MPE_BEND_RANGE = defaults.DEFAULT_MPE_BEND_RANGE
+#: Largest pitch-bend range MPE allows (RPN 0 on member channels), in semitones.
+MAX_MPE_BEND_RANGE = 96
 #: MTS device id: 7F = all devices (FluidSynth accepts only its own id, 0 by default, or 7F).
 MTS_DEVICE_ALL = 0x7F
 #: The tuning program (and bank) the MTS mode writes and selects with RPN 3 / RPN 4.
@@ -49,6 +60,9 @@ KEY_RELEASE_GUARD_S = 1.0
 _RPN_BEND_RANGE = 0
 _RPN_TUNING_PROGRAM = 3
 _RPN_TUNING_BANK = 4
+_RPN_MPE_CONFIGURATION = 6
+#: Keys tried on each side of the nearest one when a wide bend range quantises coarsely.
+_MPE_KEY_SEARCH = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,9 +234,37 @@ def _rpn(channel: int, number: int, msb: int, lsb: int | None = 0) -> list[mido.
     return msgs
 
 
-def _seconds_to_tick(seconds: np.ndarray) -> np.ndarray:
-    ticks_per_s = TICKS_PER_BEAT * 1e6 / TEMPO_US
+def _seconds_to_tick(seconds: np.ndarray, tempo_us: int = TEMPO_US) -> np.ndarray:
+    ticks_per_s = TICKS_PER_BEAT * 1e6 / tempo_us
     return np.rint(seconds * ticks_per_s).astype(np.int64)
+
+
+def _tempo_us(tempo_bpm: float) -> int:
+    return round(60e6 / tempo_bpm)
+
+
+def _finest_keys(freq_hz: np.ndarray, bend_range: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per note, the key (near the pitch) whose bend lands closest to it, and that bend.
+
+    A wide bend range quantises coarsely (48 semitones: 4800/8192 = 0.59 cents a step), but
+    100 cents is not a whole number of steps (170 2/3 at range 48), so the neighbouring keys
+    land on other sub-step phases: of the nearest key and the ``_MPE_KEY_SEARCH`` keys on each
+    side, the one with the smallest rounding error is taken (the nearest on ties). At range 48
+    the error is at most 1/6 of a step, 0.098 cents, instead of 0.29.
+    """
+    semis = 69.0 + 12.0 * np.log2(freq_hz / 440.0)  # (N,) fractional 12-EDO keys
+    nearest = np.floor(semis + 0.5).astype(np.int64)  # (N,)
+    offsets = np.array(
+        sorted(range(-_MPE_KEY_SEARCH, _MPE_KEY_SEARCH + 1), key=lambda o: (abs(o), o))
+    )  # (K,) nearest first
+    keys = nearest[:, None] + offsets[None, :]  # (N, K)
+    bend_semis = semis[:, None] - keys  # (N, K)
+    bends = np.clip(np.rint(8192 * bend_semis / bend_range), -8192, 8191)  # (N, K) wheel units
+    error = np.abs(bends * bend_range / 8192 - bend_semis)  # (N, K) semitones
+    error = np.where((keys < 0) | (keys > 127), np.inf, error)
+    best = np.argmin(np.round(error, 12), axis=1)  # (N,) first (nearest) of the smallest
+    rows = np.arange(keys.shape[0])
+    return keys[rows, best], bends[rows, best].astype(np.int64)
 
 
 def _note_keys(freq_hz: np.ndarray) -> np.ndarray:
@@ -239,9 +281,20 @@ def _keep_off_before_on(events: list[_Event], index: int | None, tick: int, trac
 
 
 def _bend_events(
-    notes: MidiNotes, on: np.ndarray, off: np.ndarray, bend_range: int
+    notes: MidiNotes,
+    on: np.ndarray,
+    off: np.ndarray,
+    bend_range: int,
+    *,
+    channels: tuple[int, ...] = MELODIC_CHANNELS,
+    finest: bool = False,
 ) -> tuple[list[_Event], set[int]]:
-    """One sounding note per channel; each new note takes the channel silent for longest."""
+    """One sounding note per channel; each new note takes the channel silent for longest.
+
+    ``channels`` are the channels to rotate through; the GM drum channel, if among them, is
+    taken last. ``finest`` picks the key with the smallest bend rounding error (`_finest_keys`)
+    instead of the nearest key.
+    """
     keys = _note_keys(notes.freq_hz)
     bad = np.flatnonzero((keys < 0) | (keys > 127))
     if bad.size:
@@ -251,7 +304,11 @@ def _bend_events(
             "(8.18..12543.9 Hz); move the piece into that range"
         )
     semis = 69.0 + 12.0 * np.log2(notes.freq_hz / 440.0) - keys  # (N,) in [-0.5, 0.5]
-    free_since = dict.fromkeys(MELODIC_CHANNELS, -1)  # channel -> tick its last note ended
+    bends = [bend_value(float(x), bend_range) for x in semis]
+    if finest:
+        keys, fine = _finest_keys(notes.freq_hz, bend_range)
+        bends = [int(b) for b in fine]
+    free_since = dict.fromkeys(channels, -1)  # channel -> tick its last note ended
     busy_until: dict[int, int] = {}
     last_off: dict[int, int] = {}  # channel -> index in events of its last note-off
     bend_now: dict[int, int] = {}
@@ -259,19 +316,20 @@ def _bend_events(
     order = np.lexsort((notes.voice, on))
     for seq, i in enumerate(order):
         t0, t1 = int(on[i]), int(off[i])
-        free = [c for c in MELODIC_CHANNELS if busy_until.get(c, -1) <= t0]
+        free = [c for c in channels if busy_until.get(c, -1) <= t0]
         if not free:
             raise MidiError(
-                f"MIDI notes: more than {len(MELODIC_CHANNELS)} notes sound at once at "
-                f"{notes.onset_s[i]:.3f} s; pitch-bend mode has one note per channel and 15 "
-                "channels (channel 10 is drums): use mode='mts', or fewer voices"
+                f"MIDI notes: more than {len(channels)} notes sound at once at "
+                f"{notes.onset_s[i]:.3f} s; pitch-bend modes have one note per channel and "
+                f"{len(channels)} channels: use mode='mts', or fewer voices"
             )
-        ch = min(free, key=lambda c: (free_since[c], c))  # the longest silent: releases fade
+        # the longest silent (releases fade); the GM drum channel only when nothing else is free
+        ch = min(free, key=lambda c: (c == DRUM_CHANNEL, free_since[c], c))
         busy_until[ch] = t1
         free_since[ch] = t1
         track = int(notes.voice[i]) + 1
         _keep_off_before_on(events, last_off.get(ch), t0, track)
-        bend = bend_value(float(semis[i]), bend_range)
+        bend = bends[i]
         if bend_now.get(ch) != bend:
             msg = mido.Message("pitchwheel", channel=ch, pitch=bend)
             events.append(_Event(t0, 2, seq, track, msg))
@@ -339,18 +397,30 @@ def _mts_events(notes: MidiNotes, on: np.ndarray, off: np.ndarray) -> tuple[list
 
 
 def _build_file(
-    notes: MidiNotes, *, mode: Literal["bend", "mts"], bend_range_semitones: int
+    notes: MidiNotes,
+    *,
+    mode: Literal["bend", "mts", "mpe"],
+    bend_range_semitones: int,
+    tempo_us: int = TEMPO_US,
 ) -> mido.MidiFile:
-    on = _seconds_to_tick(notes.onset_s)  # (N,) ticks
-    off = np.maximum(_seconds_to_tick(notes.onset_s + notes.duration_s), on + 1)  # (N,) ticks
+    on = _seconds_to_tick(notes.onset_s, tempo_us)  # (N,) ticks
+    off = np.maximum(_seconds_to_tick(notes.onset_s + notes.duration_s, tempo_us), on + 1)
     if mode == "bend":
         events, channels = _bend_events(notes, on, off, bend_range_semitones)
+    elif mode == "mpe":
+        events, _ = _bend_events(
+            notes, on, off, bend_range_semitones, channels=MPE_MEMBER_CHANNELS, finest=True
+        )
+        channels = set(MPE_MEMBER_CHANNELS)  # every member gets the bend range
     else:
         events, channels = _mts_events(notes, on, off)
     n_tracks = int(notes.voice.max()) + 1 if notes.n_notes else 1
     setup: list[_Event] = []
+    if mode == "mpe":  # MPE Configuration Message first: a lower zone of 15 member channels
+        mcm = _rpn(MPE_MANAGER_CHANNEL, _RPN_MPE_CONFIGURATION, len(MPE_MEMBER_CHANNELS), None)
+        setup += [_Event(0, 1, -2, 1, m) for m in mcm]
     for ch in sorted(channels):  # set-up goes on the first voice track, at tick 0
-        if mode == "bend":
+        if mode in ("bend", "mpe"):
             msgs = _rpn(ch, _RPN_BEND_RANGE, bend_range_semitones, 0)
         else:  # select tuning bank, then program (FluidSynth activates on the program RPN)
             msgs = _rpn(ch, _RPN_TUNING_BANK, MTS_BANK, None) + _rpn(
@@ -361,7 +431,7 @@ def _build_file(
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name="xentune", time=0))
-    conductor.append(mido.MetaMessage("set_tempo", tempo=TEMPO_US, time=0))
+    conductor.append(mido.MetaMessage("set_tempo", tempo=tempo_us, time=0))
     conductor.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
     conductor.append(mido.MetaMessage("end_of_track", time=0))
     mid.tracks.append(conductor)
@@ -384,13 +454,14 @@ def write_midi(
     path: str | os.PathLike[str],
     notes: MidiNotes,
     *,
-    mode: Literal["bend", "mts"] = "bend",
-    bend_range_semitones: int = 2,
+    mode: Literal["bend", "mts", "mpe"] = "bend",
+    bend_range_semitones: int | None = None,
+    tempo_bpm: float = 120.0,
     force: bool = False,
 ) -> Path:
-    """Write notes of continuous pitch to a Standard MIDI File (type 1, 120 bpm), atomically.
+    """Write notes of continuous pitch to a Standard MIDI File (type 1), atomically.
 
-    Two encodings of the exact pitches (tuning.md §4):
+    Three encodings of the exact pitches (tuning.md §4):
 
     - ``mode="bend"``: each note is the nearest 12-EDO key plus a pitch bend of at most half a
       semitone, on a channel of its own (channels 1..16 without 10, the GM drum channel). The
@@ -404,9 +475,16 @@ def write_midi(
       selects tuning bank 0 / program 0 with RPN 4 / RPN 3 at the start: FluidSynth stores 08 02
       changes but applies them only to channels that selected the tuning (without the RPN it
       plays 12-EDO). A key is retuned only while silent, the nearest one to the pitch first.
+    - ``mode="mpe"``: MIDI Polyphonic Expression (MMA/AMEI MPE 1.0), lower zone. The MPE
+      Configuration Message (RPN 6 = 15 on manager channel 1) opens with member channels 2..16;
+      RPN 0 sets each member's bend range (default 48 semitones, the MPE default that Ableton
+      Live 12 needs for MPE tuning); each note then plays as in bend mode on a member channel
+      of its own, so no two sounding notes share a channel. At range 48 a wheel step is 0.59
+      cents, so the key whose bend rounds closest to the pitch is chosen among the nearest and
+      its neighbours (at most 0.098 cents off, see `_finest_keys`); channel 10 is used last.
 
     Each voice is one track ("voice 1", ...), after a conductor track with the tempo. Times are
-    rounded to ticks of 1/1920 s.
+    rounded to ticks (1/1920 s at 120 bpm); the tempo changes the ticks, not the times.
 
     Parameters
     ----------
@@ -414,10 +492,13 @@ def write_midi(
         The ``.mid`` file to write.
     notes : MidiNotes
         The notes (N may be 0: a file with no notes).
-    mode : {"bend", "mts"}
+    mode : {"bend", "mts", "mpe"}
         The encoding.
-    bend_range_semitones : int
-        Pitch-bend range in semitones, 1..24, set with RPN 0 (bend mode).
+    bend_range_semitones : int, optional
+        Pitch-bend range in semitones set with RPN 0: 1..24 in bend mode (default 2), 1..96 in
+        MPE mode (default `DEFAULT_MPE_BEND_RANGE`, 48).
+    tempo_bpm : float
+        Tempo written to the file (a DAW's bar lines), > 0 and at most 1000 bpm.
     force : bool
         Replace an existing file.
 
@@ -432,19 +513,37 @@ def write_midi(
     OutputExistsError
         ``path`` exists and ``force`` is false.
     """
-    if mode not in ("bend", "mts"):
-        raise MidiError(f"MIDI mode {mode!r}: must be 'bend' (pitch bend) or 'mts' (tuning sysex)")
+    if mode not in ("bend", "mts", "mpe"):
+        raise MidiError(
+            f"MIDI mode {mode!r}: must be 'bend' (pitch bend), 'mts' (tuning sysex) or 'mpe'"
+        )
+    top = MAX_MPE_BEND_RANGE if mode == "mpe" else 24
+    if bend_range_semitones is None:
+        bend_range_semitones = DEFAULT_MPE_BEND_RANGE if mode == "mpe" else 2
     if (
         isinstance(bend_range_semitones, bool)
         or not isinstance(bend_range_semitones, int)
-        or not (1 <= bend_range_semitones <= 24)
+        or not (1 <= bend_range_semitones <= top)
     ):
         raise MidiError(
-            f"bend range {bend_range_semitones}: must be a whole number of semitones 1..24 (e.g. 2)"
+            f"bend range {bend_range_semitones}: must be a whole number of semitones 1..{top} "
+            f"(e.g. {DEFAULT_MPE_BEND_RANGE if mode == 'mpe' else 2})"
         )
+    if not (
+        isinstance(tempo_bpm, int | float)
+        and not isinstance(tempo_bpm, bool)
+        and math.isfinite(tempo_bpm)
+        and 0 < tempo_bpm <= 1000
+    ):
+        raise MidiError(f"tempo {tempo_bpm} bpm: must be a number > 0 and <= 1000 (e.g. 120)")
     if not isinstance(notes, MidiNotes):
         raise MidiError(f"write_midi needs MidiNotes, got {type(notes).__name__}")
-    mid = _build_file(notes, mode=mode, bend_range_semitones=bend_range_semitones)
+    mid = _build_file(
+        notes,
+        mode=mode,
+        bend_range_semitones=bend_range_semitones,
+        tempo_us=_tempo_us(float(tempo_bpm)),
+    )
     with atomic_file(path, force=force) as tmp:
         mid.save(filename=str(tmp))
     return Path(path)

@@ -58,7 +58,9 @@ def load_terms(reference_dir: Path = REFERENCE_DIR) -> dict[str, tuple[np.ndarra
     for name in DATASETS:
         d = data[name]
         scores = score_chords(d.f0_hz, d.spectrum, models=COMPOSITE_FEATURES)
-        columns = [-scores[f] if f in HIGHER_IS_CONSONANT else scores[f] for f in COMPOSITE_FEATURES]
+        columns = [
+            -scores[f] if f in HIGHER_IS_CONSONANT else scores[f] for f in COMPOSITE_FEATURES
+        ]
         out[name] = (np.stack(columns, axis=1), np.asarray(d.dissonance, dtype=np.float64))
     return out
 

@@ -1,4 +1,4 @@
-"""``xentune score``: score a CSV of chords with roughness and harmonicity models."""
+"""``xentune score``: score a CSV of chords with roughness, harmonicity, similarity and composite models."""
 
 from __future__ import annotations
 
@@ -35,7 +35,11 @@ def score_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar")] = False,
 ) -> None:
-    """Score chords with consonance models (roughness: higher = rougher; harmonicity: higher = more harmonic)."""
+    """Score chords with consonance models.
+
+    Roughness and composite: higher = more dissonant; harmonicity and spectral_similarity:
+    higher = more consonant.
+    """
     spectrum = parse_timbre(timbre)
     names = resolve_models(model)
     path = score_chords_csv(

@@ -24,9 +24,7 @@ DISSONANCE_MODELS: dict[str, str] = {
 def check_dissonance_model(model: str, *, what: str = "model") -> None:
     """Raise `ConfigError` unless ``model`` names one of `DISSONANCE_MODELS`."""
     if model not in DISSONANCE_MODELS:
-        raise ConfigError(
-            f"unknown {what} {model!r}; use one of {', '.join(DISSONANCE_MODELS)}"
-        )
+        raise ConfigError(f"unknown {what} {model!r}; use one of {', '.join(DISSONANCE_MODELS)}")
 
 
 def chord_dissonance(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from xentune.generator.energy import EnergyConfig
 from xentune.generator.run import (
     DEFAULT_PIECES,
     DEFAULT_SAMPLE_RATE,
@@ -81,6 +82,13 @@ def generate_command(
         float | None,
         typer.Option(help="Temperature T of p(x) ~ exp(-E(x)/T); low = crisp intervals"),
     ] = None,
+    consonance: Annotated[
+        str | None,
+        typer.Option(
+            help="Dissonance model of the energy's chord terms, e.g. composite (fitted to "
+            "listeners); default: the energy's roughness model"
+        ),
+    ] = None,
     refine_steps: Annotated[
         int, typer.Option(help="Gradient steps on the energy after sampling (0 = the raw samples)")
     ] = DEFAULT_REFINE_STEPS,
@@ -112,6 +120,7 @@ def generate_command(
         timbre=timbre,
         seed=seed,
         reference_hz=reference_hz,
+        energy=EnergyConfig(consonance_model=consonance),
         **{k: v for k, v in overrides.items() if v is not None},
     )
     config = RunConfig(

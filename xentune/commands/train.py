@@ -10,6 +10,7 @@ import typer
 from xentune.atomic import check_output_path
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError
+from xentune.generator.energy import EnergyConfig
 from xentune.generator.train import TrainConfig, TrainResult, train
 from xentune.timbre import parse_timbre
 
@@ -43,6 +44,13 @@ def train_command(
             help="Temperature T of p(x) ~ exp(-E(x)/T) (R0 per chord); low = crisp intervals"
         ),
     ] = _DEFAULTS.temperature,
+    consonance: Annotated[
+        str | None,
+        typer.Option(
+            help="Dissonance model of the energy's chord terms, e.g. composite (fitted to "
+            "listeners); default: the energy's roughness model"
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the weights and the training noise")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     resume: Annotated[
@@ -65,6 +73,7 @@ def train_command(
         train_steps=train_steps,
         temperature=temperature,
         seed=seed,
+        energy=EnergyConfig(consonance_model=consonance),
     )
     if resume:
         if not out.is_file():

@@ -189,3 +189,21 @@ def test_unknown_output_format(cli: Cli, tmp_path: Path) -> None:
 
 def test_output_folder_missing(cli: Cli, tmp_path: Path) -> None:
     assert_one_line_error(cli("curve", "--out", tmp_path / "no" / "curve.csv"), "does not exist")
+
+
+def test_default_model_is_the_composite(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "curve.json"
+    result = cli("curve", "--timbre", "stretched:octave=2.1", "--range", "1:2.4", "--out", out)
+    assert result.code == 0, result.stderr
+    assert "(composite, f0 261.63 Hz" in result.stdout
+    # The composite's octave-like minimum moves to the pseudo-octave (and one stays near 1200).
+    _near_each(_table_cents(result.stdout), [1284.2, 1199.6, 753.8], tol=1.0)
+    data = json.loads(out.read_text())
+    assert data["model"] == "composite"
+    assert data["direction"] == "dissonance: higher = more dissonant, lower = more consonant"
+    away = [
+        (v, c)
+        for v, c in zip(data["curve"]["value"], data["curve"]["cents"], strict=True)
+        if c > 50
+    ]
+    assert min(away)[1] == pytest.approx(1284.0, abs=1.0)  # the lowest point above 50 cents

@@ -14,6 +14,7 @@ Usage::
 
     .venv/bin/python scripts/emergence_check.py                 # 4 timbres x 3 seeds
     .venv/bin/python scripts/emergence_check.py --timbres harmonic --seeds 0 --keep runs/
+    .venv/bin/python scripts/emergence_check.py --consonance composite   # the composite energy
 
 Exit status 0 when every run passes, 1 otherwise.
 """
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
+from xentune.generator.energy import EnergyConfig
 from xentune.generator.run import RunConfig, RunResult, generate_run
 from xentune.generator.train import TrainConfig
 from xentune.psychoacoustics.curve import curve_minima
@@ -140,6 +142,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--device", default="cpu")
     parser.add_argument(
+        "--consonance",
+        default=None,
+        help="dissonance model of the energy's chord terms (e.g. composite); default: roughness",
+    )
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help="training temperature (default: TrainConfig's)",
+    )
+    parser.add_argument(
         "--keep", type=Path, default=None, help="keep the run folders under this folder"
     )
     args = parser.parse_args(argv)
@@ -148,14 +161,17 @@ def main(argv: list[str] | None = None) -> int:
         args.keep if args.keep is not None else Path(tempfile.mkdtemp(prefix="xentune-emergence-"))
     )
     root.mkdir(parents=True, exist_ok=True)
-    print(f"defaults: {TrainConfig()}", flush=True)
+    energy = EnergyConfig(consonance_model=args.consonance)
+    extra = {} if args.temperature is None else {"temperature": args.temperature}
+    print(f"config: {TrainConfig(energy=energy, **extra)}", flush=True)
     for timbre in args.timbres:
         print(minima_line(timbre), flush=True)
     passed, total, start = 0, 0, time.perf_counter()
     for seed in args.seeds:  # every timbre once before the next seed: partial output covers all
         for timbre in args.timbres:
             name = f"{timbre.split(':')[0]}-{timbre.split('n=')[-1][:2] if 'edo' in timbre else ''}-seed{seed}"
-            config = RunConfig(train=TrainConfig(timbre=timbre, seed=seed), device=args.device)
+            train = TrainConfig(timbre=timbre, seed=seed, energy=energy, **extra)
+            config = RunConfig(train=train, device=args.device)
             result = generate_run(config, root / name.replace("--", "-"), force=True, quiet=True)
             fails = CHECKS[timbre](result)
             passed += not fails

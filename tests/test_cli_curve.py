@@ -41,7 +41,13 @@ def test_must_show_harmonic(cli: Cli) -> None:
 
 def test_must_show_stretched(cli: Cli) -> None:
     result = cli(
-        "curve", "--timbre", "stretched:octave=2.1,partials=6,rolloff=0.88", "--range", "1:2.4"
+        "curve",
+        "--timbre",
+        "stretched:octave=2.1,partials=6,rolloff=0.88",
+        "--range",
+        "1:2.4",
+        "--model",
+        "sethares",
     )
     assert result.code == 0, result.stderr
     _near_each(_table_cents(result.stdout), [751.3, 1284.4], tol=1.0)
@@ -51,16 +57,26 @@ def test_must_show_stretched(cli: Cli) -> None:
 
 
 def test_min_depth_zero_shows_the_weak_minimum(cli: Cli) -> None:
-    shown = cli("curve", "--timbre", "harmonic:partials=6,rolloff=0.88", "--min-depth", "0")
+    shown = cli(
+        "curve",
+        "--timbre",
+        "harmonic:partials=6,rolloff=0.88",
+        "--model",
+        "sethares",
+        "--min-depth",
+        "0",
+    )
     assert shown.code == 0
     assert any(abs(c - 967.4) < 1 for c in _table_cents(shown.stdout))
-    default = cli("curve", "--timbre", "harmonic:partials=6,rolloff=0.88")
+    default = cli("curve", "--timbre", "harmonic:partials=6,rolloff=0.88", "--model", "sethares")
     assert "1 shallower minima hidden" in default.stdout
 
 
 def test_csv_output(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "curve.csv"
-    result = cli("curve", "--timbre", "harmonic:partials=6,rolloff=0.88", "--out", out)
+    result = cli(
+        "curve", "--timbre", "harmonic:partials=6,rolloff=0.88", "--model", "sethares", "--out", out
+    )
     assert result.code == 0, result.stderr
     rows = list(csv.DictReader(out.open()))
     minima = [r for r in rows if r["kind"] == "minimum"]
@@ -90,6 +106,7 @@ def test_json_output(cli: Cli, tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["format"] == "xentune-curve" and data["version"] == 1
     assert data["model"] == "vassilakis" and data["f0_hz"] == 440.0
+    assert data["direction"].startswith("dissonance: higher = more dissonant")
     assert data["spectrum"]["format"] == "xentune-timbre"
     assert len(data["curve"]["cents"]) == len(data["curve"]["value"]) == len(data["curve"]["ratio"])
     assert data["minima"] and {"cents", "ratio", "value", "depth", "nearest_ratio"} <= set(
@@ -172,3 +189,17 @@ def test_unknown_output_format(cli: Cli, tmp_path: Path) -> None:
 
 def test_output_folder_missing(cli: Cli, tmp_path: Path) -> None:
     assert_one_line_error(cli("curve", "--out", tmp_path / "no" / "curve.csv"), "does not exist")
+
+
+def test_default_model_is_the_composite(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "curve.json"
+    result = cli("curve", "--timbre", "stretched:octave=2.1", "--range", "1:2.4", "--out", out)
+    assert result.code == 0, result.stderr
+    assert "(composite, f0 261.63 Hz" in result.stdout
+    # A minimum at the pseudo-octave and the stretched fifth, and one near 1200 (deeper, for this
+    # 6-partial tone: the harmonicity template's bias, README "Model card").
+    _near_each(_table_cents(result.stdout), [1284.2, 1199.6, 753.8], tol=1.0)
+    data = json.loads(out.read_text())
+    assert data["model"] == "composite"
+    assert data["direction"] == "dissonance: higher = more dissonant, lower = more consonant"
+    assert data["minima"] and len(data["curve"]["value"]) == len(data["curve"]["cents"])

@@ -33,6 +33,17 @@ def test_train_writes_a_model(cli, tmp_path: Path) -> None:
     assert trained.step == 4 and trained.config.seed == 3 and trained.config.voices == 2
 
 
+def test_train_with_the_composite_energy(cli, tmp_path: Path) -> None:
+    out = tmp_path / "m.pt"
+    result = cli(
+        "train", "--timbre", "harmonic:partials=4", "--out", out, *FAST, "--consonance", "composite"
+    )
+    assert result.code == 0, result.stderr
+    trained = load_trained(out)
+    assert trained.config.energy.consonance_model == "composite"
+    assert trained.energy.config.chord_model == "composite"
+
+
 def test_sample_writes_score_json_byte_identical_for_the_same_seed(
     cli, model_file: Path, tmp_path: Path
 ) -> None:
@@ -83,6 +94,7 @@ def test_train_twice_same_seed_byte_identical_scores(cli, tmp_path: Path) -> Non
         (["--temperature", "nan"], ["temperature=nan"]),
         (["--train-steps", "0"], ["train_steps=0"]),
         (["--device", "tpu"], ["tpu"]),
+        (["--consonance", "nope"], ["unknown consonance model 'nope'", "composite"]),
     ],
 )
 def test_train_bad_input(cli, tmp_path: Path, args: list[str], fragments: list[str]) -> None:

@@ -66,4 +66,6 @@ CONSONANCE_MODEL_NAMES = (
     "hutchinson",
     "harmonicity",
     "harmonicity_peak",
+    "spectral_similarity",
+    "composite",
 )

@@ -196,6 +196,7 @@ def test_harmonicity_term_rewards_harmonic_chords() -> None:
         ({"fusion_cents": 0.0}, "fusion_cents=0.0: must be > 0"),
         ({"range_low_cents": 100.0, "range_high_cents": 0.0}, "range must span"),
         ({"roughness_model": "nope"}, "roughness model 'nope' is unknown"),
+        ({"consonance_model": "nope"}, "unknown consonance model 'nope'; use one of .*composite"),
     ],
 )
 def test_config_errors(kwargs: dict[str, object], match: str) -> None:
@@ -211,3 +212,30 @@ def test_reference_hz_error() -> None:
 def test_config_round_trip() -> None:
     cfg = EnergyConfig(fusion_weight=2.5, roughness_model="vassilakis")
     assert EnergyConfig(**cfg.to_dict()) == cfg
+    cfg = EnergyConfig(consonance_model="composite")
+    assert EnergyConfig(**cfg.to_dict()) == cfg and cfg.chord_model == "composite"
+    assert EnergyConfig().chord_model == "sethares"
+
+
+def test_composite_chord_term_is_the_span_normalised_composite() -> None:
+    from xentune.psychoacoustics.composite import composite_dissonance
+    from xentune.psychoacoustics.curve import dissonance_curve
+
+    sp = parse_timbre("harmonic")
+    energy = Energy(sp, EnergyConfig(consonance_model="composite"))
+    curve = dissonance_curve(sp, model="composite")
+    assert energy.offset == pytest.approx(float(curve.values.min()))
+    assert energy.r0 == pytest.approx(float(curve.values.max() - curve.values.min()))
+    chords = torch.tensor([[[-350.0, 0.0, 350.0], [-250.0, 100.0, 450.0]]], dtype=torch.float64)
+    piece = chords.transpose(-1, -2)  # (1, V, T) voices x steps
+    got = energy.terms(piece)["roughness"]
+    ratios, amps = sp.tensors(dtype=torch.float64)
+    f0 = DEFAULT_REFERENCE_HZ * torch.exp2((chords - chords.mean(-1, keepdim=True)) / 1200)
+    want = ((composite_dissonance(f0, ratios, amps) - energy.offset) / energy.r0).sum(-1)
+    torch.testing.assert_close(got, want)
+    # A consonant chord is lower than a cluster; gradients reach the pitches.
+    x = torch.tensor([[[0.0], [386.3], [702.0]], [[0.0], [100.0], [200.0]]], requires_grad=True)
+    e = energy.terms(x)["roughness"]
+    assert float(e[0].detach()) < float(e[1].detach())
+    e.sum().backward()
+    assert x.grad is not None and bool(torch.isfinite(x.grad).all())

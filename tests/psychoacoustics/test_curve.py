@@ -15,7 +15,7 @@ from xentune.psychoacoustics.curve import (
     _grid_minima,
     curve_minima,
     dissonance_curve,
-    dyad_roughness,
+    dyad_dissonance,
     minima_of_curve,
 )
 from xentune.timbre import Spectrum, parse_timbre
@@ -99,7 +99,9 @@ def test_refinement_below_a_tenth_of_a_cent() -> None:
         assert min(abs(c - target) for c in found) < 0.01, (ratio, found)
 
 
-@pytest.mark.parametrize("model", ["sethares", "sethares1993", "vassilakis", "hutchinson"])
+@pytest.mark.parametrize(
+    "model", ["sethares", "sethares1993", "vassilakis", "hutchinson", "composite"]
+)
 def test_refined_points_are_local_minima_of_the_continuous_curve(model: str) -> None:
     spectrum = parse_timbre("harmonic:partials=7,rolloff=0.88")
     ratios, amps = spectrum.tensors(dtype=torch.float64)
@@ -107,7 +109,7 @@ def test_refined_points_are_local_minima_of_the_continuous_curve(model: str) -> 
     assert minima, model
     for m in minima:
         around = torch.tensor([m.cents - 0.05, m.cents, m.cents + 0.05], dtype=torch.float64)
-        v = dyad_roughness(around, ratios, amps, model=model)
+        v = dyad_dissonance(around, ratios, amps, model=model)
         assert float(v[1]) <= float(v[0]) + 1e-12 and float(v[1]) <= float(v[2]) + 1e-12, (model, m)
         assert float(v[1]) == pytest.approx(m.value, rel=1e-12, abs=1e-15)
         assert m.ratio == pytest.approx(2 ** (m.cents / 1200), rel=1e-12)
@@ -127,7 +129,7 @@ def _slow_dissmeasure(freqs: list[float], amps: list[float]) -> float:
     return total
 
 
-def test_curve_values_are_the_dyad_roughness() -> None:
+def test_curve_values_are_the_dyad_dissonance() -> None:
     spectrum = parse_timbre("harmonic:partials=6,rolloff=0.88")
     curve = dissonance_curve(spectrum, n_points=7)
     assert curve.cents.shape == curve.ratios.shape == curve.values.shape == (7,)
@@ -199,7 +201,7 @@ def test_flat_minimum_reported_at_its_middle_unrefined() -> None:
         ({"ratio_range": (0.5, 2.0)}, "lower ratio must be >= 1"),
         ({"ratio_range": (1.0, float("nan"))}, "finite"),
         ({"ratio_range": (1.0, 40.0)}, "<= 16"),
-        ({"model": "plomp"}, "unknown roughness model 'plomp'"),
+        ({"model": "plomp"}, "unknown dissonance model 'plomp'"),
         ({"f0_hz": -3.0}, "not a frequency"),
         ({"f0_hz": float("inf")}, "not a frequency"),
         ({"n_points": 2}, "at least 3 points"),
@@ -210,10 +212,10 @@ def test_bad_options(kwargs: dict[str, object], match: str) -> None:
         dissonance_curve(parse_timbre("harmonic"), **kwargs)  # type: ignore[arg-type]
 
 
-def test_dyad_roughness_is_differentiable() -> None:
+def test_dyad_dissonance_is_differentiable() -> None:
     ratios, amps = parse_timbre("harmonic:partials=4").tensors(dtype=torch.float64)
     cents = torch.tensor([100.0, 650.0], dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda c: dyad_roughness(c, ratios, amps), (cents,))
+    assert torch.autograd.gradcheck(lambda c: dyad_dissonance(c, ratios, amps), (cents,))
 
 
 def test_golden_section_on_cusps_and_parabolas() -> None:

@@ -333,3 +333,12 @@ def test_profile_equals_sampled_spectra_correlated_directly() -> None:
     corr = torch.fft.irfft(torch.fft.rfft(x) * torch.fft.rfft(t).conj(), n=1200)
     direct = corr / (x.norm(dim=-1, keepdim=True) * t.norm())
     torch.testing.assert_close(virtual_pitch_profile(freqs, amps), direct, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["peak", "kl"])
+def test_empty_batch(kind: str) -> None:
+    # The melodic dyads of a one-step piece: shape (..., 0, 2). MKL's irfft rejects empty input.
+    r = torch.arange(1.0, 6.0)
+    out = chord_harmonicity(torch.full((3, 0, 2), 261.0), r, 1 / r, kind=kind)
+    assert out.shape == (3, 0)
+    assert harmonicity(torch.full((0, 4), 261.0), torch.ones(0, 4), kind=kind).shape == (0,)

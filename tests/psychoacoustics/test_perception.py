@@ -33,7 +33,11 @@ import numpy as np
 import pytest
 from scipy.stats import pearsonr, spearmanr
 
-from xentune.psychoacoustics.consonance import CONSONANCE_MODELS, score_chords
+from xentune.psychoacoustics.consonance import (
+    CONSONANCE_MODELS,
+    HIGHER_IS_CONSONANT,
+    score_chords,
+)
 from xentune.timbre import Spectrum
 
 #: Just ratios of the Bowling et al. (2018) stimuli by semitone (incon bowl18, reference §3.4).
@@ -99,7 +103,7 @@ def _midi_hz(midi: np.ndarray) -> np.ndarray:
 
 def _agreement_scores(scores: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Orient every model so that higher = more consonant."""
-    return {m: (v if m.startswith("harmonicity") else -v) for m, v in scores.items()}
+    return {m: (v if m in HIGHER_IS_CONSONANT else -v) for m, v in scores.items()}
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,13 @@ def generate_command(
         float | None,
         typer.Option(help="Temperature T of p(x) ~ exp(-E(x)/T); low = crisp intervals"),
     ] = None,
+    consonance: Annotated[
+        str | None,
+        typer.Option(
+            help="Dissonance model of the energy's chord terms, e.g. composite (fitted to "
+            "listeners); default: the energy's roughness model"
+        ),
+    ] = None,
     refine_steps: Annotated[
         int, typer.Option(help="Gradient steps on the energy after sampling (0 = the raw samples)")
     ] = DEFAULT_REFINE_STEPS,
@@ -134,6 +141,7 @@ def generate_command(
     scale as scale.scl + scale.kbm, scale.ascl (Ableton Live 12) and scale.tun (AnaMark), audio
     previews of each degree and dyad, config.json, training.json, model.pt and a report.
     """
+    from xentune.generator.energy import EnergyConfig
     from xentune.generator.exports import ExportConfig
     from xentune.generator.run import RunConfig, generate_run
     from xentune.generator.train import TrainConfig
@@ -155,6 +163,7 @@ def generate_command(
         timbre=timbre,
         seed=seed,
         reference_hz=reference_hz,
+        energy=EnergyConfig(consonance_model=consonance),
         **{k: v for k, v in overrides.items() if v is not None},
     )
     config = RunConfig(

@@ -1,4 +1,4 @@
-"""``xentune score``: score a CSV of chords with roughness and harmonicity models."""
+"""``xentune score``: score a CSV of chords with roughness, harmonicity, similarity and composite models."""
 
 from __future__ import annotations
 
@@ -33,7 +33,11 @@ def score_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar")] = False,
 ) -> None:
-    """Score chords with consonance models (roughness: higher = rougher; harmonicity: higher = more harmonic)."""
+    """Score chords with consonance models.
+
+    Roughness and composite: higher = more dissonant; harmonicity and spectral_similarity:
+    higher = more consonant.
+    """
     from xentune.device import resolve_device
     from xentune.psychoacoustics.consonance import resolve_models, score_chords_csv
     from xentune.timbre import parse_timbre

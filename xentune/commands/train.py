@@ -42,6 +42,13 @@ def train_command(
             help="Temperature T of p(x) ~ exp(-E(x)/T) (R0 per chord); low = crisp intervals"
         ),
     ] = DEFAULT_TEMPERATURE,
+    consonance: Annotated[
+        str | None,
+        typer.Option(
+            help="Dissonance model of the energy's chord terms, e.g. composite (fitted to "
+            "listeners); default: the energy's roughness model"
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the weights and the training noise")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     resume: Annotated[
@@ -57,6 +64,7 @@ def train_command(
     the same command with --resume finishes the run with the same result as an uninterrupted one.
     """
     from xentune.device import resolve_device
+    from xentune.generator.energy import EnergyConfig
     from xentune.generator.train import TrainConfig, train
     from xentune.timbre import parse_timbre
 
@@ -68,6 +76,7 @@ def train_command(
         train_steps=train_steps,
         temperature=temperature,
         seed=seed,
+        energy=EnergyConfig(consonance_model=consonance),
     )
     if resume:
         if not out.is_file():

@@ -11,11 +11,12 @@ from torch import nn
 
 from xentune.errors import ConfigError
 from xentune.psychoacoustics.curve import dissonance_curve
-from xentune.psychoacoustics.roughness import MODELS, chord_roughness
+from xentune.psychoacoustics.dissonance import check_dissonance_model, chord_dissonance
+from xentune.psychoacoustics.roughness import MODELS
 from xentune.timbre import Spectrum
 from xentune.units import DEFAULT_REFERENCE_HZ
 
-__all__ = ["Energy", "EnergyConfig", "dyad_curve_max"]
+__all__ = ["Energy", "EnergyConfig", "dyad_curve_max", "dyad_curve_normalisation"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,14 @@ class EnergyConfig:
     ----------
     roughness_model : str
         Roughness model (see ``xentune.psychoacoustics.roughness.MODELS``).
+    consonance_model : str or None
+        When set, the chord and melodic terms use this model of
+        ``xentune.psychoacoustics.dissonance.DISSONANCE_MODELS`` instead of ``roughness_model``:
+        ``"composite"`` is roughness plus harmonicity weighted as fitted to listeners
+        (`xentune.psychoacoustics.composite`). A model that is not a roughness has no natural
+        zero, so it is normalised by its dyad curve's span: ``(D - min) / (max - min)``
+        (see `dyad_curve_normalisation`); a roughness keeps ``R / R0``. ``None`` (default):
+        ``roughness_model``.
     harmonicity_weight : float
         Weight ``w_h`` of (minus) the chord's harmonicity. 0 by default, by measurement: with
         ``w_h = 0.5`` the emergent steps of ``harmonic`` and ``stretched:octave=2.1`` (seed 0)
@@ -61,6 +70,7 @@ class EnergyConfig:
     """
 
     roughness_model: str = "sethares"
+    consonance_model: str | None = None
     harmonicity_weight: float = 0.0
     fusion_weight: float = 4.0
     fusion_cents: float = 30.0
@@ -77,6 +87,8 @@ class EnergyConfig:
             raise ConfigError(
                 f"roughness model {self.roughness_model!r} is unknown; use one of {', '.join(MODELS)}"
             )
+        if self.consonance_model is not None:
+            check_dissonance_model(self.consonance_model, what="consonance model")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float) and not math.isfinite(value):
@@ -92,6 +104,11 @@ class EnergyConfig:
                 "must span at least 100 cents (range_low_cents < range_high_cents)"
             )
 
+    @property
+    def chord_model(self) -> str:
+        """The dissonance model of the chord and melodic terms."""
+        return self.consonance_model if self.consonance_model is not None else self.roughness_model
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; ``EnergyConfig(**d)`` reads it back."""
         return asdict(self)
@@ -106,11 +123,11 @@ def _pooled_roughness(
     model: str,
     anchor: bool,
 ) -> torch.Tensor:
-    """Roughness of the chord ``cents (..., V)`` with all ``V * P`` partials pooled -> ``(...)``."""
+    """Dissonance of the chord ``cents (..., V)`` (a roughness: all ``V * P`` partials pooled) -> ``(...)``."""
     if anchor:
         cents = cents - cents.mean(-1, keepdim=True)  # (..., V) relative to the chord's mean
     f0_hz = reference_hz * torch.exp2(cents / 1200.0)  # (..., V) Hz
-    return chord_roughness(f0_hz, ratios, amps, model=model)  # (...)
+    return chord_dissonance(f0_hz, ratios, amps, model=model)  # (...)
 
 
 def dyad_curve_max(
@@ -128,6 +145,28 @@ def dyad_curve_max(
     """
     curve = dissonance_curve(spectrum, f0_hz=reference_hz, ratio_range=ratio_range, model=model)
     return float(curve.values.max())
+
+
+def dyad_curve_normalisation(
+    spectrum: Spectrum,
+    *,
+    reference_hz: float = DEFAULT_REFERENCE_HZ,
+    model: str = "sethares",
+    ratio_range: tuple[float, float] = (1.0, 2.3),
+) -> tuple[float, float]:
+    """``(offset, scale)`` such that ``(D - offset) / scale`` is the normalised chord dissonance.
+
+    A roughness model: ``(0, R0)`` with ``R0`` = `dyad_curve_max` (roughness has a natural 0).
+    Any other model (the composite, whose zero point is arbitrary): the dyad curve's minimum
+    and span, so that the dyad curve runs from 0 to 1 as a roughness curve divided by ``R0``
+    nearly does. An offset changes neither the gradients nor ``exp(-E / T)``; the scale sets
+    what the temperature means.
+    """
+    curve = dissonance_curve(spectrum, f0_hz=reference_hz, ratio_range=ratio_range, model=model)
+    if model in MODELS:
+        return 0.0, float(curve.values.max())
+    lo, hi = float(curve.values.min()), float(curve.values.max())
+    return lo, hi - lo
 
 
 class Energy(nn.Module):
@@ -164,9 +203,10 @@ class Energy(nn.Module):
         ratios, amps = spectrum.tensors(dtype=torch.float32)
         self.register_buffer("ratios", ratios)  # (P,)
         self.register_buffer("amps", amps)  # (P,)
-        #: R0, the maximum of the timbre's dyad curve at the reference frequency.
-        self.r0 = dyad_curve_max(
-            spectrum, reference_hz=self.reference_hz, model=self.config.roughness_model
+        #: R0, the scale of the chord term: the maximum of the timbre's dyad curve at the
+        #: reference frequency (for a roughness; the curve's span otherwise), and its offset.
+        self.offset, self.r0 = dyad_curve_normalisation(
+            spectrum, reference_hz=self.reference_hz, model=self.config.chord_model
         )
 
     def _roughness(self, chords: torch.Tensor) -> torch.Tensor:
@@ -176,10 +216,10 @@ class Energy(nn.Module):
             self.ratios.to(chords.dtype),
             self.amps.to(chords.dtype),
             reference_hz=self.reference_hz,
-            model=self.config.roughness_model,
+            model=self.config.chord_model,
             anchor=self.config.anchor_register,
         )
-        return r / self.r0
+        return (r - self.offset) / self.r0
 
     def terms(self, cents: torch.Tensor) -> dict[str, torch.Tensor]:
         """Each term of the energy, unweighted, summed over the piece.

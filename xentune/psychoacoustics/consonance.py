@@ -17,12 +17,15 @@ import torch
 from xentune.atomic import atomic_file, check_output_path
 from xentune.errors import ConfigError
 from xentune.progress import progress_bar
+from xentune.psychoacoustics.composite import composite_dissonance
 from xentune.psychoacoustics.harmonicity import chord_harmonicity
 from xentune.psychoacoustics.roughness import chord_roughness
+from xentune.psychoacoustics.similarity import chord_spectral_similarity
 from xentune.timbre import Spectrum
 
 __all__ = [
     "CONSONANCE_MODELS",
+    "HIGHER_IS_CONSONANT",
     "ChordTable",
     "read_chords_csv",
     "resolve_models",
@@ -38,7 +41,18 @@ CONSONANCE_MODELS: dict[str, str] = {
     "hutchinson": "roughness, Hutchinson & Knopoff (1978); higher = more dissonant",
     "harmonicity": "harmonicity, KL from uniform (Harrison & Pearce 2018); higher = more consonant",
     "harmonicity_peak": "harmonicity, template peak (Milne 2013); higher = more consonant",
+    "spectral_similarity": (
+        "mean spectral pitch similarity of the voice pairs (Milne et al. 2011); "
+        "higher = more consonant"
+    ),
+    "composite": (
+        "Hutchinson-Knopoff roughness and KL harmonicity, weights fitted to listener data; "
+        "higher = more dissonant"
+    ),
 }
+
+#: The models whose score rises with consonance; every other one is a dissonance (higher = rougher).
+HIGHER_IS_CONSONANT = frozenset({"harmonicity", "harmonicity_peak", "spectral_similarity"})
 
 #: Harmonicity model name -> ``kind`` of `chord_harmonicity`.
 _HARMONICITY_KINDS = {"harmonicity": "kl", "harmonicity_peak": "peak"}
@@ -79,6 +93,10 @@ def _score_dense(
     """One model on chords that all have the same number of voices: ``(n, V) -> (n,)``."""
     if model in _HARMONICITY_KINDS:
         return chord_harmonicity(f0_hz, ratios, amps, kind=_HARMONICITY_KINDS[model])
+    if model == "spectral_similarity":
+        return chord_spectral_similarity(f0_hz, ratios, amps)
+    if model == "composite":
+        return composite_dissonance(f0_hz, ratios, amps)
     return chord_roughness(f0_hz, ratios, amps, model=model)
 
 
@@ -102,7 +120,8 @@ def score_chords(
     models : str or sequence of str
         ``"all"`` or names from `CONSONANCE_MODELS` (roughness models in their own units, higher
         = rougher; ``harmonicity`` (KL, bits) and ``harmonicity_peak`` (0..1), higher = more
-        harmonic).
+        harmonic; ``spectral_similarity`` (0..1), higher = more alike; ``composite`` (listener
+        standard deviations), higher = more dissonant).
     device : torch device, optional
         Where to compute (default CPU). Computed in float64.
     quiet : bool

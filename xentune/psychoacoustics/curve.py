@@ -1,4 +1,4 @@
-"""Sethares' dyad dissonance curve of a timbre and its local minima, refined below 0.1 cent."""
+"""Sethares' dyad dissonance curve of a timbre (any dissonance model) and its local minima, refined below 0.1 cent."""
 
 from __future__ import annotations
 
@@ -18,17 +18,18 @@ from scipy.signal import peak_prominences
 
 from xentune.atomic import atomic_file, check_output_path
 from xentune.errors import ConfigError
-from xentune.psychoacoustics.roughness import MODELS, chord_roughness
+from xentune.psychoacoustics.dissonance import check_dissonance_model, chord_dissonance
 from xentune.timbre import Spectrum
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = [
     "CURVE_SUFFIXES",
+    "DIRECTION",
     "CurveMinimum",
     "DissonanceCurve",
     "curve_minima",
     "dissonance_curve",
-    "dyad_roughness",
+    "dyad_dissonance",
     "minima_of_curve",
     "check_curve_output",
     "parse_ratio_range",
@@ -50,10 +51,13 @@ REFINE_XATOL_CENTS = 1e-3
 #: Minima shallower than this fraction of the curve's maximum are float round-off, not dips.
 MIN_RELATIVE_DEPTH = 1e-9
 
+#: Which way a curve's ``value`` points, for every model (stored in the JSON output).
+DIRECTION = "dissonance: higher = more dissonant, lower = more consonant"
+
 
 @dataclass(frozen=True)
 class DissonanceCurve:
-    """Roughness of the dyad (f0, r f0) of one timbre, sampled on a grid of intervals.
+    """Dissonance of the dyad (f0, r f0) of one timbre, sampled on a grid of intervals.
 
     Attributes
     ----------
@@ -62,9 +66,10 @@ class DissonanceCurve:
     ratios : np.ndarray, shape (G,)
         The same intervals as frequency ratios, ``2 ** (cents / 1200)``.
     values : np.ndarray, shape (G,)
-        Roughness of the dyad under ``model`` (the model's own units).
+        Dissonance of the dyad under ``model`` (the model's own units; lower = more consonant
+        for every model).
     model : str
-        Roughness model name (see ``xentune.psychoacoustics.roughness.MODELS``).
+        Model name (see ``xentune.psychoacoustics.dissonance.DISSONANCE_MODELS``).
     f0_hz : float
         Frequency of the lower note, Hz.
     """
@@ -87,9 +92,9 @@ class CurveMinimum:
     ratio : float
         The interval as a frequency ratio.
     value : float
-        Roughness at the minimum.
+        Dissonance at the minimum.
     depth : float
-        Prominence of the dip (roughness units): how far the curve must rise, on the lower of its
+        Prominence of the dip (the model's units): how far the curve must rise, on the lower of its
         two sides, before it reaches a point lower than this minimum (or the end of the range).
     """
 
@@ -103,8 +108,7 @@ def _check_options(
     f0_hz: float, ratio_range: tuple[float, float], model: str, *, label: str = "ratio range"
 ) -> tuple[float, float]:
     """Validate the curve options at the library boundary; returns ``(lo, hi)`` as floats."""
-    if model not in MODELS:
-        raise ConfigError(f"unknown roughness model {model!r}; use one of {', '.join(MODELS)}")
+    check_dissonance_model(model, what="dissonance model")
     if not (isinstance(f0_hz, int | float) and math.isfinite(f0_hz) and 0 < f0_hz <= 20000):
         raise ConfigError(f"f0 {f0_hz!r} Hz is not a frequency in (0, 20000] Hz (e.g. --f0 261.63)")
     try:
@@ -126,7 +130,7 @@ def _check_options(
     return lo, hi
 
 
-def dyad_roughness(
+def dyad_dissonance(
     cents: torch.Tensor,
     ratios: torch.Tensor,
     amps: torch.Tensor,
@@ -134,7 +138,7 @@ def dyad_roughness(
     f0_hz: float = DEFAULT_REFERENCE_HZ,
     model: str = "sethares",
 ) -> torch.Tensor:
-    """Roughness of the dyads ``(f0, f0 * 2^(cents/1200))`` of one timbre (all partials pooled).
+    """Dissonance of the dyads ``(f0, f0 * 2^(cents/1200))`` of one timbre (`chord_dissonance`).
 
     Parameters
     ----------
@@ -145,15 +149,17 @@ def dyad_roughness(
     f0_hz : float
         Lower note, Hz.
     model : str
-        Roughness model (see ``MODELS``).
+        A name from ``DISSONANCE_MODELS``: a roughness model (all 2P partials pooled) or
+        ``"composite"``.
 
     Returns
     -------
     Tensor, shape (...)
+        Higher = more dissonant.
     """
     upper = f0_hz * torch.exp2(cents / 1200.0)  # (...) Hz
     f0 = torch.stack([torch.full_like(upper, f0_hz), upper], dim=-1)  # (..., 2) Hz
-    return chord_roughness(f0, ratios, amps, model=model)  # all 2P partials pooled
+    return chord_dissonance(f0, ratios, amps, model=model)  # (...)
 
 
 def dissonance_curve(
@@ -164,10 +170,11 @@ def dissonance_curve(
     model: str = "sethares",
     n_points: int | None = None,
 ) -> DissonanceCurve:
-    """Sethares' dissonance curve: roughness of the dyad ``(f0, r f0)`` of ``spectrum`` over ``r``.
+    """Sethares' dissonance curve: dissonance of the dyad ``(f0, r f0)`` of ``spectrum`` over ``r``.
 
-    Both notes have the same timbre; the roughness counts every pair of the pooled partials
-    (within-tone pairs included, so the curve is not 0 at the unison). Computed in float64.
+    Both notes have the same timbre; a roughness model counts every pair of the pooled partials
+    (within-tone pairs included, so the curve is not 0 at the unison); ``"composite"`` is
+    `xentune.psychoacoustics.composite.composite_dissonance`. Computed in float64.
 
     Parameters
     ----------
@@ -178,7 +185,8 @@ def dissonance_curve(
     ratio_range : (float, float)
         Interval range as frequency ratios, ``1 <= lo < hi <= 16``.
     model : str
-        Roughness model: "sethares" (default), "sethares1993", "vassilakis", "hutchinson".
+        "sethares" (default), "sethares1993", "vassilakis", "hutchinson" or "composite"
+        (``DISSONANCE_MODELS``).
     n_points : int, optional
         Grid points (>= 3), evenly spaced in cents; default one every 0.5 cent (at least 3).
 
@@ -205,7 +213,7 @@ def dissonance_curve(
     cents = torch.linspace(lo_cents, hi_cents, n_points, dtype=torch.float64)  # (G,)
     ratios, amps = spectrum.tensors(dtype=torch.float64)
     with torch.no_grad():
-        values = dyad_roughness(cents, ratios, amps, f0_hz=float(f0_hz), model=model)  # (G,)
+        values = dyad_dissonance(cents, ratios, amps, f0_hz=float(f0_hz), model=model)  # (G,)
     return DissonanceCurve(
         cents=cents.numpy(),
         ratios=np.exp2(cents.numpy() / 1200.0),
@@ -272,7 +280,7 @@ def minima_of_curve(
     """Local minima of ``curve``, each refined on the continuous curve of ``spectrum``.
 
     Each grid minimum brackets the true one between its two grid neighbours; a golden-section
-    search on the continuous dyad roughness (all minima at once, `_golden_section`) then narrows
+    search on the continuous dyad dissonance (all minima at once, `_golden_section`) then narrows
     every bracket to ``REFINE_XATOL_CENTS`` (0.001 cent). Golden section needs no derivative, so
     it also handles the cusp-shaped minima where partials coincide. A flat stretch of exactly
     equal values (a model that is 0 there) is reported at its middle, unrefined. Dips shallower
@@ -302,7 +310,7 @@ def minima_of_curve(
 
     def f(cents: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            values = dyad_roughness(
+            values = dyad_dissonance(
                 torch.from_numpy(cents), ratios, amps, f0_hz=curve.f0_hz, model=curve.model
             )  # (M,)
         return values.numpy()
@@ -442,6 +450,7 @@ def _curve_json(
         "timbre": spectrum.name,
         "spectrum": spectrum.to_dict(),
         "model": curve.model,
+        "direction": DIRECTION,
         "f0_hz": curve.f0_hz,
         "minima": _minimum_rows(minima, labels),
         "curve": {
@@ -467,7 +476,7 @@ def _plot_curve(
 
     fig = Figure(figsize=(11, 5), dpi=120, layout="constrained")
     ax = fig.add_subplot()
-    ax.plot(curve.cents, curve.values, color="#1f4e79", lw=1.4, label=f"{curve.model} roughness")
+    ax.plot(curve.cents, curve.values, color="#1f4e79", lw=1.4, label=f"{curve.model} dissonance")
     span = float(curve.values.max() - curve.values.min()) or 1.0
     # Label the deepest minima first; a minimum closer than 4 % of the x range to a labelled one
     # keeps its marker but not its text, so labels never overlap.
@@ -495,7 +504,7 @@ def _plot_curve(
     ax.set_ylim(float(curve.values.min()) - 0.18 * span, float(curve.values.max()) + 0.05 * span)
     ax.set_xlim(float(curve.cents[0]), float(curve.cents[-1]))
     ax.set_xlabel("interval above f0 (cents)")
-    ax.set_ylabel(f"roughness ({curve.model})")
+    ax.set_ylabel(f"dissonance ({curve.model}; lower = more consonant)")
     ax.set_title(
         f"Dissonance curve of {spectrum.name}: {spectrum.n_partials} partials, "
         f"f0 = {curve.f0_hz:.2f} Hz, {len(minima)} minima"

@@ -194,6 +194,9 @@ def _profile_from_coefficients(
     spec: torch.Tensor, template: torch.Tensor, n_bins: int, eps: float
 ) -> torch.Tensor:
     """Cosine similarity of the template rotated to every bin: ``(..., K) -> (..., n_bins)``."""
+    if spec.numel() == 0:  # an empty batch (e.g. the melodic steps of a one-chord piece): MKL's
+        # irfft rejects it ("Inconsistent configuration parameters")
+        return spec.real.new_zeros((*spec.shape[:-1], n_bins))
     corr = torch.fft.irfft(spec * template.conj(), n=n_bins, dim=-1)  # (..., n_bins)
     norms = (_energy(spec, n_bins) * _energy(template, n_bins)).sqrt().unsqueeze(-1)  # (..., 1)
     return corr / (norms + eps)

@@ -23,7 +23,7 @@ from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
-from xentune.generator.train import TrainConfig, load_trained, train
+from xentune.generator.train import TrainConfig, check_resumable, load_trained, train
 from xentune.progress import progress_bar
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.synth.additive import render_scores
@@ -264,7 +264,9 @@ def _write_report(run_dir: Path) -> list[Path]:
     return write_report(run_dir)
 
 
-def _check_resume(path: Path, wanted: TrainConfig) -> Path:
+def _check_resume(
+    path: Path, wanted: TrainConfig, *, spectrum: Spectrum, device: torch.device
+) -> Path:
     """Fail before any work when the checkpoint to resume is missing, foreign or of another configuration."""
     if not path.is_file():
         raise CheckpointError(
@@ -281,6 +283,7 @@ def _check_resume(path: Path, wanted: TrainConfig) -> Path:
             f"--resume {path}: checkpoint from another configuration ({'; '.join(diffs)}); "
             "resume with the same settings, or start afresh without --resume"
         )
+    check_resumable(path, wanted, spectrum=spectrum, device=device)  # optimizer, RNG, history
     return path
 
 
@@ -334,7 +337,11 @@ def generate_run(
         raise ConfigError(f"{out_path} exists and is not a folder; choose a folder for the run")
     spectrum = parse_timbre(config.train.timbre)
     device = resolve_device(config.device)
-    resume_path = None if resume is None else _check_resume(Path(resume), config.train)
+    resume_path = (
+        None
+        if resume is None
+        else _check_resume(Path(resume), config.train, spectrum=spectrum, device=device)
+    )
     timings: dict[str, float] = {}
 
     def lap(name: str, since: float) -> float:

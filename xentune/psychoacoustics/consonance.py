@@ -19,6 +19,7 @@ from xentune.errors import ConfigError
 from xentune.progress import progress_bar
 from xentune.psychoacoustics.harmonicity import chord_harmonicity
 from xentune.psychoacoustics.roughness import chord_roughness
+from xentune.safe_read import read_text
 from xentune.timbre import Spectrum
 
 __all__ = [
@@ -47,6 +48,13 @@ _HARMONICITY_KINDS = {"harmonicity": "kl", "harmonicity_peak": "peak"}
 CHUNK_CHORDS = 2048
 
 _F_COLUMN = re.compile(r"^f_(\d+)$")
+
+#: Largest chords CSV read (bytes): about 400,000 chords of four voices.
+MAX_CHORDS_BYTES = 16 * 2**20
+#: Most voices (f_ columns) per chord: roughness pairs every partial of every voice.
+MAX_CHORD_VOICES = 32
+#: Highest fundamental accepted, in Hz (the top of hearing; partials above Nyquist are dropped).
+MAX_F0_HZ = 20_000.0
 
 
 def resolve_models(models: str | Sequence[str]) -> tuple[str, ...]:
@@ -193,16 +201,9 @@ def read_chords_csv(path: str | os.PathLike[str]) -> ChordTable:
         not a positive finite number (the message names the line and column).
     """
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(
-            f"{p}: chords file not found; give a CSV with columns f_1, f_2, ... in Hz"
-        )
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(
-            f"{p}: not a UTF-8 text file; give a CSV with columns f_1, f_2, ... in Hz"
-        ) from None
+    text = read_text(
+        p, what="chords file (a CSV with columns f_1, f_2, ... in Hz)", max_bytes=MAX_CHORDS_BYTES
+    )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -222,6 +223,11 @@ def read_chords_csv(path: str | os.PathLike[str]) -> ChordTable:
     if not f_columns:
         raise ConfigError(
             f"{p} line 1: no fundamentals; name the voice columns f_1, f_2, ... (Hz), got columns {header}"
+        )
+    if len(f_columns) > MAX_CHORD_VOICES:
+        raise ConfigError(
+            f"{p} line 1: {len(f_columns)} voice columns; a chord may have at most "
+            f"{MAX_CHORD_VOICES} (f_1..f_{MAX_CHORD_VOICES})"
         )
     rows: list[dict[str, str]] = []
     f0_rows: list[list[float]] = []
@@ -246,9 +252,10 @@ def read_chords_csv(path: str | os.PathLike[str]) -> ChordTable:
                     raise ConfigError(
                         f"{p} line {line}: {header[i]}={cell!r} is not a number; give the fundamental in Hz"
                     ) from None
-                if not (math.isfinite(value) and value > 0):
+                if not (math.isfinite(value) and 0 < value <= MAX_F0_HZ):
                     raise ConfigError(
-                        f"{p} line {line}: {header[i]}={cell}; fundamentals must be finite numbers > 0 Hz "
+                        f"{p} line {line}: {header[i]}={cell}; fundamentals must be finite numbers > 0 Hz, "
+                        f"at most {MAX_F0_HZ:g} Hz "
                         "(leave the cell blank for an absent voice)"
                     )
                 f0_row.append(value)

@@ -7,6 +7,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "MidiError",
+    "OutputError",
     "OutputExistsError",
     "ScalaError",
     "ScoreError",
@@ -52,3 +53,7 @@ class CheckpointError(XentuneError):
 
 class OutputExistsError(XentuneError):
     """An output that already exists and would be replaced without ``--force``."""
+
+
+class OutputError(XentuneError):
+    """An output that cannot be written: a full disk, a read-only folder, no permission, a name too long."""

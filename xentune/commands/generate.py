@@ -12,6 +12,12 @@ from xentune.defaults import (
     DEFAULT_REFERENCE_HZ,
     DEFAULT_REFINE_STEPS,
     DEFAULT_SAMPLE_RATE,
+    MAX_PIECES,
+    MAX_REFINE_STEPS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TRAIN_STEPS,
+    MAX_VOICES,
 )
 
 if TYPE_CHECKING:
@@ -65,27 +71,36 @@ def generate_command(
     ] = "harmonic",
     out: Annotated[Path, typer.Option(help="Run folder to create")] = Path("xentune-run"),
     voices: Annotated[
-        int | None, typer.Option(help="Voices per piece (default: the training default)")
+        int | None,
+        typer.Option(help="Voices per piece (default: the training default)", max=MAX_VOICES),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option(help="Chords per piece (default: the training default)")
+        int | None,
+        typer.Option(help="Chords per piece (default: the training default)", max=MAX_STEPS),
     ] = None,
     pieces: Annotated[
-        int, typer.Option(help="Pieces to sample, render and analyse")
+        int, typer.Option(help="Pieces to sample, render and analyse", max=MAX_PIECES)
     ] = DEFAULT_PIECES,
     train_steps: Annotated[
-        int | None, typer.Option(help="Training steps (default: the training default)")
+        int | None,
+        typer.Option(help="Training steps (default: the training default)", max=MAX_TRAIN_STEPS),
     ] = None,
     temperature: Annotated[
         float | None,
         typer.Option(help="Temperature T of p(x) ~ exp(-E(x)/T); low = crisp intervals"),
     ] = None,
     refine_steps: Annotated[
-        int, typer.Option(help="Gradient steps on the energy after sampling (0 = the raw samples)")
+        int,
+        typer.Option(
+            help="Gradient steps on the energy after sampling (0 = the raw samples)",
+            max=MAX_REFINE_STEPS,
+        ),
     ] = DEFAULT_REFINE_STEPS,
-    seed: Annotated[int, typer.Option(help="Seed of training and sampling")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of training and sampling", max=MAX_SEED)] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
-    sample_rate: Annotated[int, typer.Option(help="Audio sample rate in Hz")] = DEFAULT_SAMPLE_RATE,
+    sample_rate: Annotated[
+        int, typer.Option(help="Audio sample rate in Hz", max=192000)
+    ] = DEFAULT_SAMPLE_RATE,
     reference_hz: Annotated[
         float, typer.Option(help="Frequency of 0 cents in Hz (middle C)")
     ] = DEFAULT_REFERENCE_HZ,

@@ -7,8 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xentune.atomic import check_output_path
-from xentune.defaults import DEFAULT_STEPS, DEFAULT_TEMPERATURE, DEFAULT_TRAIN_STEPS, DEFAULT_VOICES
+from xentune.atomic import check_output_path, output_lock
+from xentune.defaults import (
+    DEFAULT_STEPS,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TRAIN_STEPS,
+    DEFAULT_VOICES,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TRAIN_STEPS,
+    MAX_VOICES,
+)
 from xentune.errors import CheckpointError
 
 if TYPE_CHECKING:
@@ -33,16 +42,22 @@ def train_command(
     timbre: Annotated[
         str, typer.Option(help="Timbre SPEC, e.g. harmonic, stretched:octave=2.1, edo:n=10")
     ] = "harmonic",
-    voices: Annotated[int, typer.Option(help="Voices per chord")] = DEFAULT_VOICES,
-    steps: Annotated[int, typer.Option(help="Chords per piece")] = DEFAULT_STEPS,
-    train_steps: Annotated[int, typer.Option(help="Optimiser steps")] = DEFAULT_TRAIN_STEPS,
+    voices: Annotated[int, typer.Option(help="Voices per chord", max=MAX_VOICES)] = DEFAULT_VOICES,
+    steps: Annotated[
+        int, typer.Option(help="Chords per piece (voices x steps <= 512)", max=MAX_STEPS)
+    ] = DEFAULT_STEPS,
+    train_steps: Annotated[
+        int, typer.Option(help="Optimiser steps", max=MAX_TRAIN_STEPS)
+    ] = DEFAULT_TRAIN_STEPS,
     temperature: Annotated[
         float,
         typer.Option(
             help="Temperature T of p(x) ~ exp(-E(x)/T) (R0 per chord); low = crisp intervals"
         ),
     ] = DEFAULT_TEMPERATURE,
-    seed: Annotated[int, typer.Option(help="Seed of the weights and the training noise")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the weights and the training noise", max=MAX_SEED)
+    ] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     resume: Annotated[
         bool,
@@ -77,12 +92,15 @@ def train_command(
     else:
         check_output_path(out, force=force)
     torch_device = resolve_device(device)
-    result = train(
-        config,
-        device=torch_device,
-        checkpoint_path=out,
-        resume=resume,
-        quiet=quiet,
-        spectrum=spectrum,
-    )
+    with output_lock(out):  # a second train to the same --out fails now, not after training
+        if not resume:
+            check_output_path(out, force=force)  # again, now that no other xentune can write it
+        result = train(
+            config,
+            device=torch_device,
+            checkpoint_path=out,
+            resume=resume,
+            quiet=quiet,
+            spectrum=spectrum,
+        )
     typer.echo(summary(result, out=out, device=str(torch_device)))

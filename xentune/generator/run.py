@@ -129,6 +129,13 @@ class RunConfig:
             raise ConfigError(
                 f"--refine-steps {r}: must be an integer in 0..10000 (e.g. {DEFAULT_REFINE_STEPS})"
             )
+        audio_s = self.pieces * self.train.steps * self.step_s
+        if audio_s > defaults.MAX_RUN_AUDIO_S:
+            raise ConfigError(
+                f"--pieces {self.pieces} x {self.train.steps} chords x {self.step_s:g} s = "
+                f"{audio_s:g} s of audio; a run renders at most {defaults.MAX_RUN_AUDIO_S:g} s: "
+                "use fewer pieces or steps"
+            )
         if self.train.voices < 2:
             raise ConfigError(
                 f"--voices {self.train.voices}: a run needs at least 2 voices (the emergent scale is read "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import time
@@ -20,6 +21,9 @@ from xentune.defaults import (
     DEFAULT_TEMPERATURE,
     DEFAULT_TRAIN_STEPS,
     DEFAULT_VOICES,
+    MAX_SEED,
+    MAX_TEMPERATURE,
+    MAX_TRAIN_STEPS,
 )
 from xentune.errors import CheckpointError, ConfigError, XentuneError
 from xentune.generator.energy import Energy, EnergyConfig
@@ -49,8 +53,6 @@ MAX_PITCHES = 512
 MAX_MODEL_NUMEL = 64_000_000
 #: Largest Monte-Carlo batch of pieces per training step.
 MAX_BATCH_SIZE = 4096
-#: Most optimiser steps (about 5 ms each at the defaults on one CPU thread: 1e6 is ~1.5 hours).
-MAX_TRAIN_STEPS = 1_000_000
 #: Most layers and spline bins of the flow.
 MAX_N_LAYERS = 16
 MAX_N_BINS = 256
@@ -144,7 +146,7 @@ class TrainConfig:
             ("batch_size", MAX_BATCH_SIZE),
             ("n_layers", MAX_N_LAYERS),
             ("n_bins", MAX_N_BINS),
-            ("seed", 2**63 - 1),
+            ("seed", MAX_SEED),
         ):
             if getattr(self, name) > hi:
                 raise ConfigError(f"{name}={getattr(self, name)}: must be at most {hi}")
@@ -169,6 +171,14 @@ class TrainConfig:
                 or value <= 0
             ):
                 raise ConfigError(f"{name}={value!r}: must be a finite number > 0")
+        if self.temperature > MAX_TEMPERATURE:
+            raise ConfigError(
+                f"temperature={self.temperature}: must be at most {MAX_TEMPERATURE:g} (e.g. 0.15)"
+            )
+        if not 1.0 <= self.reference_hz <= 20_000.0:
+            raise ConfigError(
+                f"reference_hz={self.reference_hz}: must be a frequency in 1..20000 Hz (e.g. 261.63)"
+            )
         if self.anneal_factor < 1:
             raise ConfigError(
                 f"anneal_factor={self.anneal_factor}: must be >= 1 (1 = no annealing)"
@@ -316,8 +326,10 @@ def _save(
         "rng": generator.get_state(),
         "history": history,
     }
+    buffer = io.BytesIO()  # serialised first: a full disk then fails in write_bytes, with errno
+    torch.save(state, buffer)
     with atomic_file(path, force=True) as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 #: Largest model file read (bytes): weights, masks and two Adam moments at `MAX_MODEL_NUMEL`

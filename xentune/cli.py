@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -17,7 +20,7 @@ from xentune.commands.sample import sample_command
 from xentune.commands.score import score_command
 from xentune.commands.timbre import timbre_app
 from xentune.commands.train import train_command
-from xentune.errors import XentuneError
+from xentune.errors import Interrupted, XentuneError
 
 __all__ = ["app", "main"]
 
@@ -29,7 +32,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
 
 
 def _print_version(value: bool) -> None:
@@ -67,13 +69,35 @@ def _one_line(message: str) -> str:
     return " ".join(str(message).split())
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM acts as Ctrl-C while a command runs: temp files go, checkpoints are kept."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input becomes one ``xentune: error: ...`` line on stderr and exit code 2.
 
     Unexpected exceptions keep their traceback: they are bugs to fix, not user errors.
     """
     try:
-        result = app(args=argv, prog_name="xentune", standalone_mode=False)
+        with _sigterm_interrupts():
+            result = app(args=argv, prog_name="xentune", standalone_mode=False)
+    except Interrupted as e:
+        print(f"xentune: interrupted: {_one_line(str(e))}", file=sys.stderr)
+        return _exit(130)
     except XentuneError as e:
         print(f"xentune: error: {_one_line(str(e))}", file=sys.stderr)
         return _exit(2)

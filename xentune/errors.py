@@ -6,6 +6,7 @@ __all__ = [
     "AudioError",
     "CheckpointError",
     "ConfigError",
+    "Interrupted",
     "MidiError",
     "OutputError",
     "OutputExistsError",
@@ -57,3 +58,10 @@ class OutputExistsError(XentuneError):
 
 class OutputError(XentuneError):
     """An output that cannot be written: a full disk, a read-only folder, no permission, a name too long."""
+
+
+class Interrupted(XentuneError):
+    """Ctrl-C or SIGTERM stopped a command; the message says what was kept (and how to resume).
+
+    The CLI prints it as ``xentune: interrupted: ...`` and exits with 130 (128 + SIGINT).
+    """

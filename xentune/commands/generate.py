@@ -139,14 +139,7 @@ def generate_command(
         refine_steps=refine_steps,
     )
 
-    def announce(checkpoint: Path) -> None:
-        if not quiet:
-            typer.echo(
-                f"training checkpoints: {checkpoint} (if killed, continue with --resume {checkpoint})",
-                err=True,
-            )
-
-    result = generate_run(
-        config, out, force=force, resume=resume, quiet=quiet, on_checkpoint=announce
-    )
+    # On Ctrl-C or SIGTERM the run keeps its checkpoint as OUT.interrupted.pt and says how to
+    # resume (xentune.errors.Interrupted); the temp folder's path is never shown, since it goes.
+    result = generate_run(config, out, force=force, resume=resume, quiet=quiet)
     typer.echo(summary(result))

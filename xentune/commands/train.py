@@ -18,7 +18,7 @@ from xentune.defaults import (
     MAX_TRAIN_STEPS,
     MAX_VOICES,
 )
-from xentune.errors import CheckpointError
+from xentune.errors import CheckpointError, Interrupted
 
 if TYPE_CHECKING:
     from xentune.generator.train import TrainResult
@@ -35,6 +35,15 @@ def summary(result: TrainResult, *, out: Path, device: str) -> str:
         f"entropy {h['entropy'][0]:.1f} -> {h['entropy'][-1]:.1f} nats\n"
         f"wrote {out}"
     )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(inode, mtime) of ``path``, None when absent: an atomic checkpoint write changes both."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 def train_command(
@@ -95,12 +104,23 @@ def train_command(
     with output_lock(out):  # a second train to the same --out fails now, not after training
         if not resume:
             check_output_path(out, force=force)  # again, now that no other xentune can write it
-        result = train(
-            config,
-            device=torch_device,
-            checkpoint_path=out,
-            resume=resume,
-            quiet=quiet,
-            spectrum=spectrum,
-        )
+        before = _identity(out)
+        try:
+            result = train(
+                config,
+                device=torch_device,
+                checkpoint_path=out,
+                resume=resume,
+                quiet=quiet,
+                spectrum=spectrum,
+            )
+        except KeyboardInterrupt:
+            if _identity(out) in (None, before):  # no checkpoint written by this run
+                raise Interrupted(
+                    f"stopped before the first checkpoint; {out} was not written by this run"
+                ) from None
+            raise Interrupted(
+                f"checkpoint kept at {out}; continue with: xentune train --resume --out {out} "
+                "(and the same settings)"
+            ) from None
     typer.echo(summary(result, out=out, device=str(torch_device)))

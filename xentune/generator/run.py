@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import platform
 import shutil
 import time
@@ -20,7 +21,7 @@ import torch
 from xentune import defaults
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
-from xentune.errors import CheckpointError, ConfigError
+from xentune.errors import CheckpointError, ConfigError, Interrupted
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
 from xentune.generator.train import TrainConfig, check_resumable, load_trained, train
@@ -294,6 +295,38 @@ def _check_resume(
     return path
 
 
+@contextlib.contextmanager
+def _keep_checkpoint_on_interrupt(checkpoint: Path, out: Path) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, keep the training checkpoint beside ``out`` before the temp folder goes.
+
+    Raises `Interrupted` saying where the checkpoint is and the command that resumes from it,
+    or that nothing was kept (no checkpoint yet, or the name is taken): never a path that the
+    cleanup is about to delete.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        if not checkpoint.is_file():
+            raise Interrupted(
+                "stopped before the first training checkpoint; nothing was kept, run it again"
+            ) from None
+        kept = out.parent / f"{out.name}.interrupted.pt"
+        try:
+            os.link(checkpoint, kept)  # same folder, same disk: instant, and never replaces
+        except FileExistsError:
+            raise Interrupted(
+                f"{kept} already exists, so the training checkpoint was not kept; run it again"
+            ) from None
+        except OSError:
+            raise Interrupted(
+                "the training checkpoint could not be kept beside the run; run it again"
+            ) from None
+        raise Interrupted(
+            f"training checkpoint kept at {kept}; continue with: xentune generate --resume {kept} "
+            f"--out {out} (and the same settings)"
+        ) from None
+
+
 def generate_run(
     config: RunConfig,
     out: str | Path,
@@ -357,7 +390,10 @@ def generate_run(
         return now
 
     ref_hz = float(config.train.reference_hz)
-    with atomic_dir(out_path, force=force) as tmp:
+    with (
+        atomic_dir(out_path, force=force) as tmp,
+        _keep_checkpoint_on_interrupt(tmp / "model.pt", out_path),
+    ):
         checkpoint = tmp / "model.pt"
         if resume_path is not None:
             shutil.copyfile(resume_path, checkpoint)

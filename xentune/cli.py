@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from collections.abc import Iterator
@@ -65,6 +66,13 @@ app.command("generate")(generate_command)
 app.command("analyze")(analyze_command)
 
 
+#: OS errors that a path given by the user causes (too long, a symlink loop, a full or
+#: read-only disk): one line and exit 2, wherever they surface.
+_PATH_ERRNOS = frozenset(
+    {errno.ENAMETOOLONG, errno.ELOOP, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES}
+)
+
+
 def _one_line(message: str) -> str:
     return " ".join(str(message).split())
 
@@ -111,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         return _exit(130)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
         print(f"xentune: error: {_one_line(str(e))}", file=sys.stderr)
+        return _exit(2)
+    except OSError as e:
+        if e.errno not in _PATH_ERRNOS:  # anything else is a bug: keep its traceback
+            raise
+        name = str(e.filename) if e.filename is not None else ""
+        shown = name if len(name) <= 80 else f"{name[:40]}...{name[-20:]} ({len(name)} characters)"
+        print(f"xentune: error: {shown}: {e.strerror}; check the path", file=sys.stderr)
         return _exit(2)
     code = result if isinstance(result, int) else 0
     return _exit(code)

@@ -1,4 +1,4 @@
-"""Numbers that overflow, and sizes without limits, at every command: exit 2, one line, nothing on disk."""
+"""Numbers that overflow at every command: exit 2, one line, nothing on disk (sizes: test_hostile_sizes)."""
 
 from __future__ import annotations
 
@@ -89,27 +89,19 @@ def inputs(tmp_path: Path) -> Path:
 CASES: list[tuple[list[str], str]] = [
     # train
     (["train", "--out", "m.pt", "--voices", BIG], "--voices"),
-    (["train", "--out", "m.pt", "--voices", "1000"], "--voices"),
     (["train", "--out", "m.pt", "--train-steps", HUGE], "--train-steps"),
     (["train", "--out", "m.pt", "--seed", str(2**64)], "--seed"),
     (["train", "--out", "m.pt", "--temperature", "1e300"], "temperature"),
     (["train", "--out", "m.pt", "--timbre", "t400.json"], "bits"),
     # generate
-    (["generate", "--out", "run", "--pieces", str(10**7)], "--pieces"),
-    (["generate", "--out", "run", "--voices", "1000"], "--voices"),
-    (["generate", "--out", "run", "--refine-steps", str(10**9)], "--refine-steps"),
     (["generate", "--out", "run", "--seed", str(2**63)], "--seed"),
     (["generate", "--out", "run", "--reference-hz", "1e308"], "reference_hz"),
     (["generate", "--out", "run", "--temperature", "inf"], "temperature"),
     (["generate", "--out", "run", "--sample-rate", BIG], "--sample-rate"),
-    (["generate", "--out", "run", "--steps", "64", "--voices", "8", "--pieces", "999"], "3600"),
-    (["generate", "--out", "run", "--steps", "64", "--voices", "16"], "512"),
     (["generate", "--out", "run", "--timbre", "t1e308.json"], "ratio"),
     # sample (the model is never reached: the options are refused first)
     (["sample", "m.pt", "--out", "s", "--seed", str(2**64)], "--seed"),
-    (["sample", "m.pt", "--out", "s", "--pieces", str(10**7)], "--pieces"),
     (["sample", "m.pt", "--out", "s", "--step-s", "1e300"], "--step-s"),
-    (["sample", "m.pt", "--out", "s", "--refine-steps", str(10**9)], "--refine-steps"),
     # render
     (["render", "cents1e300.json", "--out", "o.wav"], "cents"),
     (["render", "cents400.json", "--out", "o.wav"], "bits"),
@@ -118,30 +110,25 @@ CASES: list[tuple[list[str], str]] = [
     (["render", "dur1e9.json", "--out", "o.wav"], "duration_s"),
     (["render", "onset1e7.json", "--out", "o.wav"], "onset_s"),
     (["render", "ref1e308.json", "--out", "o.wav"], "reference_hz"),
-    (["render", "long.json", "--out", "o.wav"], "600"),
     (["render", "ok.json", "--out", "o.wav", "--sample-rate", BIG], "--sample-rate"),
     (["render", "ok.json", "--out", "o.wav", "--lufs", "1e300"], "--lufs"),
     (["render", "ok.json", "--out", "o.wav", "--piece", BIG], "--piece"),
     # analyze
     (["analyze", "cents1e300.json", "--out", "rep"], "cents"),
     (["analyze", "cents400.json", "--out", "rep"], "bits"),
-    (["analyze", "huge.scl"], "4096"),
     # curve
     (["curve", "--f0", "1e308"], "f0"),
     (["curve", "--f0", "nan"], "f0"),
     (["curve", "--timbre", "t1e308.json", "--out", "c.csv"], "ratio"),
     (["curve", "--timbre", "tamp.json", "--out", "c.csv"], "amplitude"),
     (["curve", "--timbre", "t5000.json"], "4300"),
-    (["curve", "--timbre", "tmany.json"], "256"),
     (["curve", "--timbre", f"harmonic:partials={BIG}"], "partials"),
     (["curve", "--range", "1:1e308"], "range"),
     # score
     (["score", "chords1e308.csv", "--out", "s.csv"], "20000"),
-    (["score", "chords-wide.csv", "--out", "s.csv"], "32"),
     (["score", "chords.csv", "--out", "s.csv", "--timbre", "t400.json"], "bits"),
     # timbre
     (["timbre", "show", f"edo:n={BIG}"], "n="),
-    (["timbre", "show", "tmany.json"], "256"),
     (["timbre", "extract", "tone.wav", "--out", "t.json", "--max-partials", BIG], "--max-partials"),
     (["timbre", "extract", "tone.wav", "--out", "t.json", "--start", "1e308"], "start"),
 ]
@@ -172,10 +159,3 @@ def test_every_command_is_covered() -> None:
         "score",
         "timbre",
     }
-
-
-@pytest.mark.parametrize("command", ["train", "generate", "sample", "render", "timbre extract"])
-def test_caps_are_in_help(cli: Callable[..., CliResult], command: str) -> None:
-    result = cli(*command.split(), "--help")
-    assert result.code == 0
-    assert "x<=" in result.stdout.replace(" ", "")

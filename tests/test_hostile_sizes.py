@@ -1,0 +1,93 @@
+"""Sizes without limits at every command: each is capped (the cap in --help), checked before allocating."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.hostile import assert_refused, snapshot
+from tests.test_hostile_numbers import inputs  # noqa: F401 (the fixture of hostile files)
+
+#: (arguments, fragment of the error). Paths are relative to the ``inputs`` folder.
+CASES: list[tuple[list[str], str]] = [
+    (["train", "--out", "m.pt", "--voices", "1000"], "--voices"),
+    (["generate", "--out", "run", "--pieces", str(10**7)], "--pieces"),
+    (["generate", "--out", "run", "--voices", "1000"], "--voices"),
+    (["generate", "--out", "run", "--refine-steps", str(10**9)], "--refine-steps"),
+    (["generate", "--out", "run", "--steps", "64", "--voices", "8", "--pieces", "999"], "3600"),
+    (["generate", "--out", "run", "--steps", "64", "--voices", "16"], "512"),
+    (["sample", "m.pt", "--out", "s", "--pieces", str(10**7)], "--pieces"),
+    (["sample", "m.pt", "--out", "s", "--refine-steps", str(10**9)], "--refine-steps"),
+    (["render", "long.json", "--out", "o.wav"], "600"),
+    (["analyze", "huge.scl"], "4096"),
+    (["curve", "--timbre", "tmany.json"], "256"),
+    (["score", "chords-wide.csv", "--out", "s.csv"], "32"),
+    (["timbre", "show", "tmany.json"], "256"),
+    (["train", "--out", "m.pt", "--train-steps", str(10**9)], "--train-steps"),
+    (["train", "--out", "m.pt", "--voices", "16", "--steps", "64"], "512"),
+    (["render", "ok.json", "--out", "o.wav", "--timbre", "tmany.json"], "256"),
+]
+
+
+@pytest.mark.parametrize(("args", "fragment"), CASES, ids=[" ".join(a)[:50] for a, _ in CASES])
+def test_refused_before_allocating(
+    cli: Callable[..., CliResult],
+    inputs: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    fragment: str,
+) -> None:
+    monkeypatch.chdir(inputs)
+    before = snapshot(inputs)
+    assert_refused(cli(*args), before, inputs, fragment)
+
+
+def test_a_20_minute_recording_is_refused_before_reading(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """20 minutes of 16-bit stereo at 48 kHz (230 MB as float32): refused from its header."""
+    path = tmp_path / "long.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(bytes(4 * 48000 * 1200))
+    before = snapshot(tmp_path)
+    result = cli("timbre", "extract", path, "--out", tmp_path / "t.json")
+    assert_refused(result, before, tmp_path, "samples are read")
+
+
+def test_every_command_is_covered() -> None:
+    commands = {a[0] for a, _ in CASES}
+    assert commands == {
+        "train",
+        "generate",
+        "sample",
+        "render",
+        "analyze",
+        "curve",
+        "score",
+        "timbre",
+    }
+
+
+@pytest.mark.parametrize(
+    ("command", "cap"),
+    [
+        ("train", "x<=16"),
+        ("train", "x<=100000"),
+        ("generate", "x<=999"),
+        ("generate", "x<=10000"),
+        ("sample", "x<=999"),
+        ("render", "600s"),
+        ("timbre extract", "x<=256"),
+    ],
+)
+def test_caps_are_in_help(cli: Callable[..., CliResult], command: str, cap: str) -> None:
+    result = cli(*command.split(), "--help")
+    assert result.code == 0
+    assert cap in result.stdout.replace(" ", "").replace("\n", "").replace("│", "")

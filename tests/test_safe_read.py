@@ -7,6 +7,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -193,3 +194,56 @@ def test_score_values_out_of_range_are_score_errors(values: list[float]) -> None
     except ScoreError:
         return
     assert all(math.isfinite(c) and abs(c) <= 12_000 for c in score.cents.ravel())
+
+
+@given(
+    st.text(max_size=30)
+    | st.builds(
+        lambda name, key, value: f"{name}:{key}={value}",
+        st.sampled_from(["harmonic", "sawtooth", "square", "stretched", "edo", "bar", "bell"]),
+        st.sampled_from(["partials", "rolloff", "octave", "n", "x"]),
+        _numbers.map(str) | st.text(max_size=6),
+    )
+)
+@_fast
+def test_timbre_specs_refuse_hostile_strings_with_a_xentune_error(spec: str) -> None:
+    from xentune.timbre import parse_timbre
+
+    try:
+        spectrum = parse_timbre(spec)
+    except XentuneError:
+        return
+    assert spectrum.n_partials <= 256
+
+
+@given(st.text(max_size=20) | st.builds(lambda a, b: f"{a}:{b}", _numbers, _numbers))
+@_fast
+def test_curve_ranges_refuse_hostile_strings_with_a_xentune_error(text: str) -> None:
+    from xentune.psychoacoustics.curve import parse_ratio_range
+
+    try:
+        lo, hi = parse_ratio_range(text)
+    except XentuneError:
+        return
+    assert 1 <= lo < hi <= 16
+
+
+@given(
+    st.lists(st.lists(_numbers.map(str) | st.text(max_size=5), min_size=2, max_size=2), max_size=4)
+)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_chords_csv_refuses_hostile_cells_with_a_xentune_error(
+    tmp_path: Path, rows: list[list[str]]
+) -> None:
+    from xentune.psychoacoustics.consonance import read_chords_csv
+
+    path = tmp_path / "c.csv"
+    path.write_text("f_1,f_2\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    try:
+        table = read_chords_csv(path)
+    except XentuneError:
+        return
+    finite = table.f0_hz[~np.isnan(table.f0_hz)]
+    assert ((finite > 0) & (finite <= 20_000)).all()

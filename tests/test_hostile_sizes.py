@@ -61,6 +61,25 @@ def test_a_20_minute_recording_is_refused_before_reading(
     assert_refused(result, before, tmp_path, "samples are read")
 
 
+def test_score_work_beyond_the_budget_is_refused(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """200 chords of 32 voices x 256 partials: 8e10 pair evaluations (measured: > 3 min, 2.9 GB)."""
+    header = ",".join(f"f_{k}" for k in range(1, 33))
+    rows = "\n".join(",".join(str(100 + 7 * k + j) for k in range(32)) for j in range(200))
+    (tmp_path / "c.csv").write_text(f"{header}\n{rows}\n")
+    before = snapshot(tmp_path)
+    args = (
+        "score",
+        tmp_path / "c.csv",
+        "--timbre",
+        "harmonic:partials=256",
+        "--out",
+        tmp_path / "s.csv",
+    )
+    assert_refused(cli(*args), before, tmp_path, "partial-pair evaluations")
+
+
 def test_every_command_is_covered() -> None:
     commands = {a[0] for a, _ in CASES}
     assert commands == {

@@ -53,6 +53,9 @@ _F_COLUMN = re.compile(r"^f_(\d+)$")
 MAX_CHORDS_BYTES = 16 * 2**20
 #: Most voices (f_ columns) per chord: roughness pairs every partial of every voice.
 MAX_CHORD_VOICES = 32
+#: Most partial-pair evaluations (chords x (voices x partials)^2 x models) one score run does:
+#: about a minute on one CPU. A million 4-voice chords of 10 partials with all 6 models is 9.6e9.
+MAX_SCORE_WORK = 10_000_000_000
 #: Highest fundamental accepted, in Hz (the top of hearing; partials above Nyquist are dropped).
 MAX_F0_HZ = 20_000.0
 
@@ -304,6 +307,15 @@ def score_chords_csv(
     if clash:
         raise ConfigError(
             f"{chords_path}: column {clash[0]!r} would be overwritten by the scores; rename it"
+        )
+    voices = (~np.isnan(table.f0_hz)).sum(axis=1)  # (n,) sounding voices per chord
+    work = int(((voices * spectrum.n_partials) ** 2).sum()) * len(names)
+    if work > MAX_SCORE_WORK:
+        raise ConfigError(
+            f"{chords_path}: {len(table.rows)} chords of up to {int(voices.max())} voices x "
+            f"{spectrum.n_partials} partials with {len(names)} models need {work:.2g} partial-pair "
+            f"evaluations, more than {MAX_SCORE_WORK:.0e} (minutes of work); use fewer partials, "
+            "fewer models, or split the file"
         )
     scores = score_chords(table.f0_hz, spectrum, models=names, device=device, quiet=quiet)
     buf = io.StringIO()

@@ -43,8 +43,9 @@ MAX_ABS_CENTS = 12_000.0
 MAX_NOTE_END_S = 3600.0
 #: Largest linear amplitude of a note (rendered audio is loudness-normalised afterwards).
 MAX_NOTE_AMPLITUDE = 1e3
-#: Most voices and notes per voice a piece of a score file may hold.
-MAX_SCORE_VOICES = 64
+#: Most voices (as many as the generator makes) and notes per voice a piece may hold. Rendering
+#: holds about voices x samples in float64: 16 voices over `MAX_RENDER_S` peaked at 4.2 GB.
+MAX_SCORE_VOICES = 16
 MAX_SCORE_NOTES = 100_000
 #: Range of a score's reference frequency, in Hz.
 MIN_REFERENCE_HZ, MAX_REFERENCE_HZ = 1.0, 20_000.0

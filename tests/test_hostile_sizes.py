@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -78,6 +79,17 @@ def test_score_work_beyond_the_budget_is_refused(
         tmp_path / "s.csv",
     )
     assert_refused(cli(*args), before, tmp_path, "partial-pair evaluations")
+
+
+def test_a_score_of_17_voices_is_refused(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    piece = {f: [[0]] * 17 for f in ("cents", "onset_s", "amplitude")}
+    piece |= {"duration_s": [[1]] * 17, "timbre": "harmonic"}
+    (tmp_path / "s.json").write_text(
+        json.dumps({"format": "xentune-score", "version": 1, "pieces": [piece]})
+    )
+    before = snapshot(tmp_path)
+    result = cli("render", tmp_path / "s.json", "--out", tmp_path / "o.wav")
+    assert_refused(result, before, tmp_path, "at most 16 voices")
 
 
 def test_every_command_is_covered() -> None:

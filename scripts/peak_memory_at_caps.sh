@@ -27,10 +27,10 @@ json.dump({"format": "xentune-score", "version": 1, "pieces": [piece]}, open("s6
 # A scale of 4096 notes (MAX_SCL_NOTES).
 lines = "".join(f" {1200 * (k + 1) / 4096:.5f}\n" for k in range(4095)) + " 2/1\n"
 open("s4096.scl", "w").write("! s4096.scl\n4096-EDO\n 4096\n!\n" + lines)
-# 600 s of stereo at 48 kHz (MAX_READ_SAMPLES).
-t = np.arange(600 * 48000) / 48000
-x = (0.3 * np.sin(2 * np.pi * 220 * t) * np.exp(-t / 200)).astype(np.float32)
-sf.write("tone600.wav", np.stack([x, x], 1), 48000, subtype="FLOAT")
+# 60 s of stereo at 48 kHz (MAX_READ_SAMPLES).
+t = np.arange(60 * 48000) / 48000
+x = (0.3 * np.sin(2 * np.pi * 220 * t) * np.exp(-t / 20)).astype(np.float32)
+sf.write("tone60.wav", np.stack([x, x], 1), 48000, subtype="FLOAT")
 PY
 m() {
     name=$1; shift
@@ -46,7 +46,7 @@ m curve curve --timbre t256.json --range 1:16
 m score score chords.csv --timbre t256.json --out sc.csv --force --quiet --device cpu
 m analyze-scl analyze s4096.scl --out a4096 --force
 m render render s600.json --out r.wav --force --quiet --device cpu
-m timbre-extract timbre extract tone600.wav --out t.json --force --max-partials 256
+m timbre-extract timbre extract tone60.wav --out t.json --force --max-partials 256
 m train train --voices 16 --steps 32 --train-steps 2 --out m.pt --force --quiet --device cpu
 m sample sample m.pt --out smp --pieces 999 --refine-steps 20 --force --device cpu
 m generate generate --voices 16 --steps 32 --pieces 187 --train-steps 2 --refine-steps 2 --out g --force --quiet --device cpu

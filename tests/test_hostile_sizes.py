@@ -19,7 +19,7 @@ CASES: list[tuple[list[str], str]] = [
     (["generate", "--out", "run", "--pieces", str(10**7)], "--pieces"),
     (["generate", "--out", "run", "--voices", "1000"], "--voices"),
     (["generate", "--out", "run", "--refine-steps", str(10**9)], "--refine-steps"),
-    (["generate", "--out", "run", "--steps", "64", "--voices", "8", "--pieces", "999"], "3600"),
+    (["generate", "--out", "run", "--steps", "64", "--voices", "8", "--pieces", "999"], "600"),
     (["generate", "--out", "run", "--steps", "64", "--voices", "16"], "512"),
     (["sample", "m.pt", "--out", "s", "--pieces", str(10**7)], "--pieces"),
     (["sample", "m.pt", "--out", "s", "--refine-steps", str(10**9)], "--refine-steps"),

@@ -94,10 +94,16 @@ def _bad_fields_for(command: str) -> list[str]:
     return list(CRAFTED)
 
 
-@pytest.mark.parametrize(
-    ("command", "field"),
-    [(c, f) for c in ("sample", "train-resume", "generate-resume") for f in _bad_fields_for(c)],
-)
+#: ``generate --resume`` runs the same checks (`check_resumable`) as ``train --resume``; its
+#: matrix is slow-marked, and its pickle and foreign-file cases below stay in the fast suite.
+_MATRIX = [
+    pytest.param(c, f, marks=[pytest.mark.slow] if c == "generate-resume" else [])
+    for c in ("sample", "train-resume", "generate-resume")
+    for f in _bad_fields_for(c)
+]
+
+
+@pytest.mark.parametrize(("command", "field"), _MATRIX)
 def test_crafted_field_is_refused(
     cli: Callable[..., CliResult], checkpoint: Path, tmp_path: Path, command: str, field: str
 ) -> None:

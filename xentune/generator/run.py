@@ -360,7 +360,9 @@ def generate_run(
         No progress bars.
     on_checkpoint : callable, optional
         Called with the path of the training checkpoint inside the temp folder before training
-        starts (the command prints it: if the run is killed, ``--resume PATH`` continues it).
+        starts (after a SIGKILL the temp folder, and so the checkpoint, is left behind). On
+        Ctrl-C or SIGTERM the checkpoint is kept as ``OUT.interrupted.pt`` instead, before the
+        temp folder is removed, and `Interrupted` names it.
 
     Raises
     ------
@@ -368,6 +370,8 @@ def generate_run(
         ``out`` exists and ``force`` is false (checked before any work).
     CheckpointError
         ``resume`` is missing, corrupt or from another configuration.
+    Interrupted
+        Ctrl-C or SIGTERM; the message says whether and where the checkpoint was kept.
     XentuneError
         Any other bad setting (timbre, voices, temperature, ...).
     """

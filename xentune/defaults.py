@@ -12,6 +12,7 @@ __all__ = [
     "MAX_REFINE_STEPS",
     "MAX_RENDER_S",
     "MAX_RUN_AUDIO_S",
+    "MAX_SAMPLED_PITCHES",
     "MAX_SEED",
     "MAX_STEPS",
     "MAX_STEP_S",
@@ -100,3 +101,8 @@ MAX_RENDER_S = 600.0
 #: Most audio a generate run renders in all (pieces x chords x chord length), in seconds: the
 #: same 10 minutes as `MAX_RENDER_S` (16 voices over 600 s peaked at 4.2 GB when rendered).
 MAX_RUN_AUDIO_S = 600.0
+
+#: Most pitches sampled and refined in one batch (pieces x voices x chords): refinement holds
+#: the energy's graph of every piece at once, about 18 kB per pitch (999 pieces of 16 x 32
+#: pitches peaked at 9.3 GB); 65,536 pitches is 128 such pieces, or 999 of the default 4 x 8.
+MAX_SAMPLED_PITCHES = 65_536

@@ -14,6 +14,7 @@ from xentune.defaults import (
     DEFAULT_STEP_S,
     MAX_PIECES,
     MAX_REFINE_STEPS,
+    MAX_SAMPLED_PITCHES,
     MAX_SEED,
     MAX_STEP_S,
 )
@@ -25,7 +26,13 @@ __all__ = ["sample_command"]
 def sample_command(
     model: Annotated[Path, typer.Argument(help="Model file written by xentune train")],
     out: Annotated[Path, typer.Option(help="Folder to create; the pieces go to OUT/score.json")],
-    pieces: Annotated[int, typer.Option(help="Number of pieces", max=MAX_PIECES)] = 16,
+    pieces: Annotated[
+        int,
+        typer.Option(
+            help=f"Number of pieces (pieces x voices x steps <= {MAX_SAMPLED_PITCHES})",
+            max=MAX_PIECES,
+        ),
+    ] = 16,
     seed: Annotated[int, typer.Option(help="Seed of the sampling noise", max=MAX_SEED)] = 0,
     refine_steps: Annotated[
         int,
@@ -58,6 +65,12 @@ def sample_command(
             f"{model}: only {trained.step} of {trained.config.train_steps} training steps done; "
             f"finish it with xentune train --resume --out {model} (and the same settings)"
         )
+    v, t = trained.config.voices, trained.config.steps
+    if pieces * v * t > MAX_SAMPLED_PITCHES:
+        raise ConfigError(
+            f"--pieces {pieces} x {v} voices x {t} chords = {pieces * v * t} pitches; at most "
+            f"{MAX_SAMPLED_PITCHES} are sampled at once: use fewer pieces"
+        )
     cents = sample_pieces(
         trained.model,
         n_pieces=pieces,
@@ -78,7 +91,6 @@ def sample_command(
     ]
     with atomic_dir(out, force=force) as tmp:
         save_scores(tmp / "score.json", scores)
-    v, t = trained.config.voices, trained.config.steps
     typer.echo(
         f"sampled {pieces} pieces of {v} voices x {t} chords (refine steps {refine_steps}); wrote {out}/score.json"
     )

@@ -130,6 +130,13 @@ class RunConfig:
             raise ConfigError(
                 f"--refine-steps {r}: must be an integer in 0..10000 (e.g. {DEFAULT_REFINE_STEPS})"
             )
+        n_pitches = self.pieces * self.train.voices * self.train.steps
+        if n_pitches > defaults.MAX_SAMPLED_PITCHES:
+            raise ConfigError(
+                f"--pieces {self.pieces} x {self.train.voices} voices x {self.train.steps} chords = "
+                f"{n_pitches} pitches; a run samples at most {defaults.MAX_SAMPLED_PITCHES}: "
+                "use fewer pieces, voices or steps"
+            )
         audio_s = self.pieces * self.train.steps * self.step_s
         if audio_s > defaults.MAX_RUN_AUDIO_S:
             raise ConfigError(

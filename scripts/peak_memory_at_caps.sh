@@ -48,5 +48,5 @@ m analyze-scl analyze s4096.scl --out a4096 --force
 m render render s600.json --out r.wav --force --quiet --device cpu
 m timbre-extract timbre extract tone60.wav --out t.json --force --max-partials 256
 m train train --voices 16 --steps 32 --train-steps 2 --out m.pt --force --quiet --device cpu
-m sample sample m.pt --out smp --pieces 999 --refine-steps 20 --force --device cpu
+m sample sample m.pt --out smp --pieces 128 --refine-steps 20 --force --device cpu
 m generate generate --voices 16 --steps 32 --pieces 31 --train-steps 2 --refine-steps 2 --out g --force --quiet --device cpu

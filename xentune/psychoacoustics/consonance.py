@@ -54,8 +54,10 @@ MAX_CHORDS_BYTES = 16 * 2**20
 #: Most voices (f_ columns) per chord: roughness pairs every partial of every voice.
 MAX_CHORD_VOICES = 32
 #: Most partial-pair evaluations (chords x (voices x partials)^2 x models) one score run does:
-#: about a minute on one CPU. A million 4-voice chords of 10 partials with all 6 models is 9.6e9.
-MAX_SCORE_WORK = 10_000_000_000
+#: 9.7e9 took 3:27 (2.9 GB peak, 32 voices x 256 partials) on the loaded 2-core box, so 5e9 is
+#: under two minutes. The largest chords file (16 MB: ~400,000 chords of 4 voices x 10
+#: partials, all 6 models) needs 3.8e9.
+MAX_SCORE_WORK = 5_000_000_000
 #: Highest fundamental accepted, in Hz (the top of hearing; partials above Nyquist are dropped).
 MAX_F0_HZ = 20_000.0
 

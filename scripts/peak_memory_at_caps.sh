@@ -11,8 +11,8 @@ import soundfile as sf
 
 # A timbre file at MAX_PARTIALS (256).
 json.dump({"partials": [[1 + k, 1 / (k + 1)] for k in range(256)]}, open("t256.json", "w"))
-# 24 chords of 32 voices (MAX_CHORD_VOICES) x 256 partials x 6 models: just under MAX_SCORE_WORK.
-rows = [",".join(str(100 + 7 * k + j) for k in range(32)) for j in range(24)]
+# 12 chords of 32 voices (MAX_CHORD_VOICES) x 256 partials x 6 models: just under MAX_SCORE_WORK.
+rows = [",".join(str(100 + 7 * k + j) for k in range(32)) for j in range(12)]
 open("chords.csv", "w").write(",".join(f"f_{k}" for k in range(1, 33)) + "\n" + "\n".join(rows) + "\n")
 # One piece of 16 voices (MAX_SCORE_VOICES) lasting 600 s (MAX_RENDER_S).
 V, N = 16, 999

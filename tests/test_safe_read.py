@@ -193,7 +193,7 @@ def test_score_values_out_of_range_are_score_errors(values: list[float]) -> None
         (score,) = scores_from_json(json.dumps(doc, allow_nan=True), source="d")
     except ScoreError:
         return
-    assert all(math.isfinite(c) and abs(c) <= 12_000 for c in score.cents.ravel())
+    assert all(math.isfinite(c) and abs(c) <= 24_000 for c in score.cents.ravel())
 
 
 @given(

@@ -35,9 +35,11 @@ VERSION = 1
 
 _NOTE_FIELDS = ("cents", "onset_s", "duration_s", "amplitude")
 
-#: Largest pitch distance from the reference, in cents: 10 octaves either way spans hearing
-#: (20 Hz..20 kHz is -4450..+7520 cents from middle C) with room for any reference.
-MAX_ABS_CENTS = 12_000.0
+#: Largest pitch distance from the reference, in cents: 20 octaves either way. Hearing spans
+#: about -4450..+7520 cents from middle C, but the generator stacks up to 16 voices with gaps of
+#: up to 1500 cents above a bass as high as +900 (23,400 cents); partials above Nyquist are
+#: dropped when rendering, and 2^20 times any reference is still a finite frequency.
+MAX_ABS_CENTS = 24_000.0
 #: Latest a note may end (onset + duration), in seconds: an hour. `xentune render` caps the
 #: audio it writes lower still (see `xentune.defaults.MAX_RENDER_S`).
 MAX_NOTE_END_S = 3600.0

@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
 # Peak memory (max RSS, /usr/bin/time -v) of each capped command at its cap (issue 16).
 # Usage: scripts/peak_memory_at_caps.sh [WORK_DIR]   (writes inputs and outputs there)
+#
+# Measured 2026-12-03 on the shared 2-core CPU box (load 4-6; wall times inflated), max RSS:
+#   import torch (timbre show harmonic)            625 MB    3 s
+#   timbre show, 256 partials                      625 MB    3 s
+#   curve, 256 partials, range 1:16                758 MB   40 s  (5:52 before the work budget)
+#   score, 12 chords x 32 voices x 256 p, 6 models 2.8 GB  1:44  (24 chords: 3:27, same memory)
+#   analyze, .scl of 4096 notes                    762 MB   37 s
+#   render, 16 voices x 600 s                      4.0 GB   57 s
+#   timbre extract, 60 s stereo                    1.4 GB   10 s  (600 s: 8.9 GB before the cap)
+#   train, 16 voices x 32 steps, 2 steps           3.2 GB   39 s
+#   sample, 128 pieces x 16 x 32 (65,536 pitches)  2.0 GB  1:18  (999 pieces: 9.0 GB, 5:52)
+#   generate, 16 x 32, 31 pieces (595 s audio)     3.2 GB   20 s  (then refused: MIDI range)
 set -u
 work=${1:-/tmp/xentune-caps}
 mkdir -p "$work" && cd "$work" || exit 1

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -18,7 +22,7 @@ from xentune.commands.score import score_command
 from xentune.commands.sweep import sweep_command
 from xentune.commands.timbre import timbre_app
 from xentune.commands.train import train_command
-from xentune.errors import XentuneError
+from xentune.errors import Interrupted, XentuneError
 
 __all__ = ["app", "main"]
 
@@ -30,7 +34,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
 
 
 def _print_version(value: bool) -> None:
@@ -65,8 +68,33 @@ app.command("analyze")(analyze_command)
 app.command("sweep")(sweep_command)
 
 
+#: OS errors that a path given by the user causes (too long, a symlink loop, a full or
+#: read-only disk): one line and exit 2, wherever they surface.
+_PATH_ERRNOS = frozenset(
+    {errno.ENAMETOOLONG, errno.ELOOP, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES}
+)
+
+
 def _one_line(message: str) -> str:
     return " ".join(str(message).split())
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM acts as Ctrl-C while a command runs: temp files go, checkpoints are kept."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     Unexpected exceptions keep their traceback: they are bugs to fix, not user errors.
     """
     try:
-        result = app(args=argv, prog_name="xentune", standalone_mode=False)
+        with _sigterm_interrupts():
+            result = app(args=argv, prog_name="xentune", standalone_mode=False)
+    except Interrupted as e:
+        print(f"xentune: interrupted: {_one_line(str(e))}", file=sys.stderr)
+        return _exit(130)
     except XentuneError as e:
         print(f"xentune: error: {_one_line(str(e))}", file=sys.stderr)
         return _exit(2)
@@ -89,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         return _exit(130)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
         print(f"xentune: error: {_one_line(str(e))}", file=sys.stderr)
+        return _exit(2)
+    except OSError as e:
+        if e.errno not in _PATH_ERRNOS:  # anything else is a bug: keep its traceback
+            raise
+        name = str(e.filename) if e.filename is not None else ""
+        shown = name if len(name) <= 80 else f"{name[:40]}...{name[-20:]} ({len(name)} characters)"
+        print(f"xentune: error: {shown}: {e.strerror}; check the path", file=sys.stderr)
         return _exit(2)
     code = result if isinstance(result, int) else 0
     return _exit(code)

@@ -8,6 +8,17 @@ from __future__ import annotations
 
 __all__ = [
     "CONSONANCE_MODEL_NAMES",
+    "MAX_PIECES",
+    "MAX_REFINE_STEPS",
+    "MAX_RENDER_S",
+    "MAX_RUN_AUDIO_S",
+    "MAX_SAMPLED_PITCHES",
+    "MAX_SEED",
+    "MAX_STEPS",
+    "MAX_STEP_S",
+    "MAX_TEMPERATURE",
+    "MAX_TRAIN_STEPS",
+    "MAX_VOICES",
     "DEFAULT_LUFS",
     "DEFAULT_MPE_BEND_RANGE",
     "DEFAULT_PIECES",
@@ -69,3 +80,41 @@ CONSONANCE_MODEL_NAMES = (
     "spectral_similarity",
     "composite",
 )
+
+# Caps on every size a user controls. Each is checked before anything is allocated and shown
+# in --help; the peak memory of each command at its cap is measured in the note of issue 16.
+
+#: Most voices per chord and chords per piece (and at most 512 pitches per piece in all).
+MAX_VOICES = 16
+MAX_STEPS = 64
+
+#: Most pieces one generate or sample run makes.
+MAX_PIECES = 999
+
+#: Most optimiser steps of one training run (about 5 ms each at the defaults on one thread).
+MAX_TRAIN_STEPS = 100_000
+
+#: Most gradient steps of refinement per sampled piece.
+MAX_REFINE_STEPS = 10_000
+
+#: Largest seed: torch generators take a signed 64-bit seed.
+MAX_SEED = 2**63 - 1
+
+#: Highest temperature (energy in R0 per chord; above ~10 the target is already flat).
+MAX_TEMPERATURE = 1000.0
+
+#: Longest chord of a sampled piece, in seconds.
+MAX_STEP_S = 60.0
+
+#: Longest audio `xentune render` writes, in seconds (all pieces and gaps): 10 minutes is
+#: 230 MB of float32 stereo at 48 kHz before the file is written.
+MAX_RENDER_S = 600.0
+
+#: Most audio a generate run renders in all (pieces x chords x chord length), in seconds: the
+#: same 10 minutes as `MAX_RENDER_S` (16 voices over 600 s peaked at 4.2 GB when rendered).
+MAX_RUN_AUDIO_S = 600.0
+
+#: Most pitches sampled and refined in one batch (pieces x voices x chords): refinement holds
+#: the energy's graph of every piece at once, about 18 kB per pitch (999 pieces of 16 x 32
+#: pitches peaked at 9.3 GB); 65,536 pitches is 128 such pieces, or 999 of the default 4 x 8.
+MAX_SAMPLED_PITCHES = 65_536

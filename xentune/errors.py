@@ -6,7 +6,9 @@ __all__ = [
     "AudioError",
     "CheckpointError",
     "ConfigError",
+    "Interrupted",
     "MidiError",
+    "OutputError",
     "OutputExistsError",
     "ScalaError",
     "ScoreError",
@@ -52,3 +54,14 @@ class CheckpointError(XentuneError):
 
 class OutputExistsError(XentuneError):
     """An output that already exists and would be replaced without ``--force``."""
+
+
+class OutputError(XentuneError):
+    """An output that cannot be written: a full disk, a read-only folder, no permission, a name too long."""
+
+
+class Interrupted(XentuneError):
+    """Ctrl-C or SIGTERM stopped a command; the message says what was kept (and how to resume).
+
+    The CLI prints it as ``xentune: interrupted: ...`` and exits with 130 (128 + SIGINT).
+    """

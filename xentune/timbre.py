@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Any
 import torch
 
 from xentune.errors import SpecError
+from xentune.safe_read import finite_number, parse_json, parse_toml, read_text
 
 __all__ = [
     "PRESETS",
@@ -22,8 +21,16 @@ __all__ = [
     "spectrum_from_dict",
 ]
 
-#: Largest number of partials a preset may ask for (a sanity bound, not a physical one).
+#: Largest number of partials a timbre may have, preset or file (a sanity bound, not a physical
+#: one): roughness pairs every partial of every voice, so its cost grows with the square.
 MAX_PARTIALS = 256
+#: Largest partial ratio and amplitude a timbre file may give. Ratios beyond 10^4 lie above
+#: hearing for any fundamental over 2 Hz; amplitudes are relative, and products of two must
+#: stay far from float overflow (roughness multiplies them).
+MAX_RATIO = 1e4
+MAX_AMPLITUDE = 1e6
+#: Largest timbre file read, in bytes (256 partials with names and decays take under 40 kB).
+MAX_TIMBRE_FILE_BYTES = 2**20
 
 
 @dataclass(frozen=True)
@@ -111,18 +118,25 @@ def _check_partials(ratios: tuple[float, ...], amps: tuple[float, ...], *, where
         raise SpecError(
             f"{where}: the timbre has no partials; give at least one (ratio, amplitude)"
         )
+    if len(ratios) > MAX_PARTIALS:
+        raise SpecError(
+            f"{where}: {len(ratios)} partials; a timbre may have at most {MAX_PARTIALS} "
+            "(keep the strongest ones)"
+        )
     if len(ratios) != len(amps):
         raise SpecError(
             f"{where}: {len(ratios)} ratios but {len(amps)} amplitudes; give one amplitude per ratio"
         )
     for k, (r, a) in enumerate(zip(ratios, amps, strict=True), start=1):
-        if not (isinstance(r, float) and math.isfinite(r) and r > 0):
+        if not (isinstance(r, float) and math.isfinite(r) and 0 < r <= MAX_RATIO):
             raise SpecError(
-                f"{where}: partial {k} has ratio {r!r}; ratios must be finite numbers > 0"
+                f"{where}: partial {k} has ratio {r!r}; ratios must be finite numbers > 0 "
+                f"and at most {MAX_RATIO:g}"
             )
-        if not (isinstance(a, float) and math.isfinite(a) and a > 0):
+        if not (isinstance(a, float) and math.isfinite(a) and 0 < a <= MAX_AMPLITUDE):
             raise SpecError(
-                f"{where}: partial {k} has amplitude {a!r}; amplitudes must be finite numbers > 0"
+                f"{where}: partial {k} has amplitude {a!r}; amplitudes must be finite numbers > 0 "
+                f"and at most {MAX_AMPLITUDE:g}"
             )
     if any(b < a for a, b in zip(ratios, ratios[1:], strict=False)):
         raise SpecError(f"{where}: partial ratios must be in ascending order")
@@ -322,9 +336,7 @@ PRESETS: dict[str, tuple[Callable[[Mapping[str, str], str], Spectrum], tuple[str
 
 
 def _as_float(value: object, *, where: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SpecError(f"{where}: {what} is {value!r}; it must be a number")
-    return float(value)
+    return finite_number(value, field=f"{where}: {what}", error=SpecError)
 
 
 def spectrum_from_dict(data: object, *, where: str = "timbre") -> Spectrum:
@@ -407,28 +419,12 @@ def spectrum_from_dict(data: object, *, where: str = "timbre") -> Spectrum:
 
 
 def _load_file(path: Path) -> Spectrum:
-    if not path.exists():
-        raise SpecError(f"{path}: timbre file not found; check the path")
-    if not path.is_file():
-        raise SpecError(f"{path}: not a file; a timbre file is a .json or .toml partial list")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(
-            f"{path}: not a text file; a timbre file is a .json or .toml partial list"
-        ) from None
+    what = "timbre file (a .json or .toml partial list)"
+    text = read_text(path, what=what, error=SpecError, max_bytes=MAX_TIMBRE_FILE_BYTES)
     if path.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise SpecError(f"{path}: malformed TOML: {e}") from None
+        data = parse_toml(text, where=str(path), error=SpecError)
     else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise SpecError(
-                f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}"
-            ) from None
+        data = parse_json(text, where=str(path), error=SpecError, allow_nan=True)
     return spectrum_from_dict(data, where=str(path))
 
 

@@ -14,6 +14,12 @@ from xentune.defaults import (
     DEFAULT_REFERENCE_HZ,
     DEFAULT_REFINE_STEPS,
     DEFAULT_SAMPLE_RATE,
+    MAX_PIECES,
+    MAX_REFINE_STEPS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TRAIN_STEPS,
+    MAX_VOICES,
 )
 
 if TYPE_CHECKING:
@@ -67,16 +73,19 @@ def generate_command(
     ] = "harmonic",
     out: Annotated[Path, typer.Option(help="Run folder to create")] = Path("xentune-run"),
     voices: Annotated[
-        int | None, typer.Option(help="Voices per piece (default: the training default)")
+        int | None,
+        typer.Option(help="Voices per piece (default: the training default)", max=MAX_VOICES),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option(help="Chords per piece (default: the training default)")
+        int | None,
+        typer.Option(help="Chords per piece (default: the training default)", max=MAX_STEPS),
     ] = None,
     pieces: Annotated[
-        int, typer.Option(help="Pieces to sample, render and analyse")
+        int, typer.Option(help="Pieces to sample, render and analyse", max=MAX_PIECES)
     ] = DEFAULT_PIECES,
     train_steps: Annotated[
-        int | None, typer.Option(help="Training steps (default: the training default)")
+        int | None,
+        typer.Option(help="Training steps (default: the training default)", max=MAX_TRAIN_STEPS),
     ] = None,
     temperature: Annotated[
         float | None,
@@ -90,11 +99,17 @@ def generate_command(
         ),
     ] = None,
     refine_steps: Annotated[
-        int, typer.Option(help="Gradient steps on the energy after sampling (0 = the raw samples)")
+        int,
+        typer.Option(
+            help="Gradient steps on the energy after sampling (0 = the raw samples)",
+            max=MAX_REFINE_STEPS,
+        ),
     ] = DEFAULT_REFINE_STEPS,
-    seed: Annotated[int, typer.Option(help="Seed of training and sampling")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of training and sampling", max=MAX_SEED)] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
-    sample_rate: Annotated[int, typer.Option(help="Audio sample rate in Hz")] = DEFAULT_SAMPLE_RATE,
+    sample_rate: Annotated[
+        int, typer.Option(help="Audio sample rate in Hz", max=192000)
+    ] = DEFAULT_SAMPLE_RATE,
     reference_hz: Annotated[
         float, typer.Option(help="Frequency of 0 cents in Hz (middle C)")
     ] = DEFAULT_REFERENCE_HZ,
@@ -175,14 +190,7 @@ def generate_command(
         exports=exports,
     )
 
-    def announce(checkpoint: Path) -> None:
-        if not quiet:
-            typer.echo(
-                f"training checkpoints: {checkpoint} (if killed, continue with --resume {checkpoint})",
-                err=True,
-            )
-
-    result = generate_run(
-        config, out, force=force, resume=resume, quiet=quiet, on_checkpoint=announce
-    )
+    # On Ctrl-C or SIGTERM the run keeps its checkpoint as OUT.interrupted.pt and says how to
+    # resume (xentune.errors.Interrupted); the temp folder's path is never shown, since it goes.
+    result = generate_run(config, out, force=force, resume=resume, quiet=quiet)
     typer.echo(summary(result))

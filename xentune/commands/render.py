@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from xentune.atomic import check_output_path
-from xentune.defaults import DEFAULT_LUFS
+from xentune.defaults import DEFAULT_LUFS, MAX_RENDER_S
 from xentune.errors import AudioError, ConfigError, ScoreError
 
 if TYPE_CHECKING:
@@ -78,6 +78,13 @@ def render_score_file(
         if not 1 <= piece <= len(scores):
             raise ScoreError(f"--piece {piece}: {score_path} has pieces 1..{len(scores)}")
         scores = [scores[piece - 1]]
+    length_s = sum(float((s.onset_s + s.duration_s).max(initial=0.0)) for s in scores)
+    length_s += GAP_S * (len(scores) - 1)
+    if length_s > MAX_RENDER_S:
+        raise ScoreError(
+            f"{score_path}: {length_s:.0f} s of audio (pieces and gaps); render writes at most "
+            f"{MAX_RENDER_S:g} s: pick one piece with --piece K or shorten the score"
+        )
     override = parse_timbre(timbre) if timbre is not None else None
     spectra = [_spectrum_for(s, override) for s in scores]
 
@@ -136,7 +143,7 @@ def render_command(
         str | None, typer.Option("--timbre", help="Timbre SPEC overriding the score's own timbre")
     ] = None,
     sample_rate: Annotated[
-        int, typer.Option("--sample-rate", help="Samples per second (Hz)")
+        int, typer.Option("--sample-rate", help="Samples per second (Hz)", max=384000)
     ] = 48000,
     lufs: Annotated[
         float, typer.Option("--lufs", help="Target integrated loudness (LUFS, BS.1770)")
@@ -145,7 +152,10 @@ def render_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output file")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar")] = False,
 ) -> None:
-    """Render a score's pieces with additive synthesis of their timbre to WAV/FLAC."""
+    """Render a score's pieces with additive synthesis of their timbre to WAV/FLAC.
+
+    At most 600 s of audio in all (pieces, their notes' ends and the 1 s gaps between them).
+    """
     info = render_score_file(
         score,
         out,

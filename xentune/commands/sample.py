@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from xentune.atomic import atomic_dir, check_output_path
-from xentune.defaults import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S
-from xentune.errors import CheckpointError
+from xentune.defaults import (
+    DEFAULT_REFINE_STEPS,
+    DEFAULT_STEP_S,
+    MAX_PIECES,
+    MAX_REFINE_STEPS,
+    MAX_SAMPLED_PITCHES,
+    MAX_SEED,
+    MAX_STEP_S,
+)
+from xentune.errors import CheckpointError, ConfigError
 
 __all__ = ["sample_command"]
 
@@ -17,13 +26,23 @@ __all__ = ["sample_command"]
 def sample_command(
     model: Annotated[Path, typer.Argument(help="Model file written by xentune train")],
     out: Annotated[Path, typer.Option(help="Folder to create; the pieces go to OUT/score.json")],
-    pieces: Annotated[int, typer.Option(help="Number of pieces")] = 16,
-    seed: Annotated[int, typer.Option(help="Seed of the sampling noise")] = 0,
+    pieces: Annotated[
+        int,
+        typer.Option(
+            help=f"Number of pieces (pieces x voices x steps <= {MAX_SAMPLED_PITCHES})",
+            max=MAX_PIECES,
+        ),
+    ] = 16,
+    seed: Annotated[int, typer.Option(help="Seed of the sampling noise", max=MAX_SEED)] = 0,
     refine_steps: Annotated[
-        int, typer.Option(help="Gradient steps on the energy after sampling (0 = raw samples)")
+        int,
+        typer.Option(
+            help="Gradient steps on the energy after sampling (0 = raw samples)",
+            max=MAX_REFINE_STEPS,
+        ),
     ] = DEFAULT_REFINE_STEPS,
     step_s: Annotated[
-        float, typer.Option(help="Duration of one chord in seconds")
+        float, typer.Option(help=f"Duration of one chord in seconds (> 0, <= {MAX_STEP_S:g})")
     ] = DEFAULT_STEP_S,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing folder")] = False,
@@ -34,6 +53,10 @@ def sample_command(
     from xentune.generator.score import Score, save_scores
     from xentune.generator.train import load_trained
 
+    if seed < 0:
+        raise ConfigError(f"--seed {seed}: must be in 0..{MAX_SEED}")
+    if not (math.isfinite(step_s) and 0 < step_s <= MAX_STEP_S):
+        raise ConfigError(f"--step-s {step_s}: must be in (0, {MAX_STEP_S:g}] s (e.g. 0.6)")
     check_output_path(out, force=force)
     torch_device = resolve_device(device)
     trained = load_trained(model, device=torch_device)
@@ -41,6 +64,12 @@ def sample_command(
         raise CheckpointError(
             f"{model}: only {trained.step} of {trained.config.train_steps} training steps done; "
             f"finish it with xentune train --resume --out {model} (and the same settings)"
+        )
+    v, t = trained.config.voices, trained.config.steps
+    if pieces * v * t > MAX_SAMPLED_PITCHES:
+        raise ConfigError(
+            f"--pieces {pieces} x {v} voices x {t} chords = {pieces * v * t} pitches; at most "
+            f"{MAX_SAMPLED_PITCHES} are sampled at once: use fewer pieces"
         )
     cents = sample_pieces(
         trained.model,
@@ -62,7 +91,6 @@ def sample_command(
     ]
     with atomic_dir(out, force=force) as tmp:
         save_scores(tmp / "score.json", scores)
-    v, t = trained.config.voices, trained.config.steps
     typer.echo(
         f"sampled {pieces} pieces of {v} voices x {t} chords (refine steps {refine_steps}); wrote {out}/score.json"
     )

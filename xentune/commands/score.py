@@ -26,7 +26,8 @@ def score_command(
     model: Annotated[
         str,
         typer.Option(
-            "--model", help=f"'all' or a comma-separated list of: {', '.join(CONSONANCE_MODEL_NAMES)}"
+            "--model",
+            help=f"'all' or a comma-separated list of: {', '.join(CONSONANCE_MODEL_NAMES)}",
         ),
     ] = "all",
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda")] = "cpu",

@@ -35,7 +35,9 @@ def show(
 def extract(
     audio: Annotated[Path, typer.Argument(help="Recording of one tone (WAV, FLAC, OGG)")],
     out: Annotated[Path, typer.Option("--out", help="Timbre file to write (.json)")],
-    max_partials: Annotated[int, typer.Option(help="Keep at most this many partials")] = 16,
+    max_partials: Annotated[
+        int, typer.Option(help="Keep at most this many partials", max=256)
+    ] = 16,
     start: Annotated[
         float | None, typer.Option(help="Analyse from this time (s); default: after the attack")
     ] = None,

@@ -7,9 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xentune.atomic import check_output_path
-from xentune.defaults import DEFAULT_STEPS, DEFAULT_TEMPERATURE, DEFAULT_TRAIN_STEPS, DEFAULT_VOICES
-from xentune.errors import CheckpointError
+from xentune.atomic import check_output_path, output_lock
+from xentune.defaults import (
+    DEFAULT_STEPS,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TRAIN_STEPS,
+    DEFAULT_VOICES,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TRAIN_STEPS,
+    MAX_VOICES,
+)
+from xentune.errors import CheckpointError, Interrupted
 
 if TYPE_CHECKING:
     from xentune.generator.train import TrainResult
@@ -28,14 +37,27 @@ def summary(result: TrainResult, *, out: Path, device: str) -> str:
     )
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(inode, mtime) of ``path``, None when absent: an atomic checkpoint write changes both."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 def train_command(
     out: Annotated[Path, typer.Option(help="Model file to write (MODEL.pt); also the checkpoint")],
     timbre: Annotated[
         str, typer.Option(help="Timbre SPEC, e.g. harmonic, stretched:octave=2.1, edo:n=10")
     ] = "harmonic",
-    voices: Annotated[int, typer.Option(help="Voices per chord")] = DEFAULT_VOICES,
-    steps: Annotated[int, typer.Option(help="Chords per piece")] = DEFAULT_STEPS,
-    train_steps: Annotated[int, typer.Option(help="Optimiser steps")] = DEFAULT_TRAIN_STEPS,
+    voices: Annotated[int, typer.Option(help="Voices per chord", max=MAX_VOICES)] = DEFAULT_VOICES,
+    steps: Annotated[
+        int, typer.Option(help="Chords per piece (voices x steps <= 512)", max=MAX_STEPS)
+    ] = DEFAULT_STEPS,
+    train_steps: Annotated[
+        int, typer.Option(help="Optimiser steps", max=MAX_TRAIN_STEPS)
+    ] = DEFAULT_TRAIN_STEPS,
     temperature: Annotated[
         float,
         typer.Option(
@@ -49,7 +71,9 @@ def train_command(
             "listeners); default: the energy's roughness model"
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the weights and the training noise")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the weights and the training noise", max=MAX_SEED)
+    ] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     resume: Annotated[
         bool,
@@ -86,12 +110,26 @@ def train_command(
     else:
         check_output_path(out, force=force)
     torch_device = resolve_device(device)
-    result = train(
-        config,
-        device=torch_device,
-        checkpoint_path=out,
-        resume=resume,
-        quiet=quiet,
-        spectrum=spectrum,
-    )
+    with output_lock(out):  # a second train to the same --out fails now, not after training
+        if not resume:
+            check_output_path(out, force=force)  # again, now that no other xentune can write it
+        before = _identity(out)
+        try:
+            result = train(
+                config,
+                device=torch_device,
+                checkpoint_path=out,
+                resume=resume,
+                quiet=quiet,
+                spectrum=spectrum,
+            )
+        except KeyboardInterrupt:
+            if _identity(out) in (None, before):  # no checkpoint written by this run
+                raise Interrupted(
+                    f"stopped before the first checkpoint; {out} was not written by this run"
+                ) from None
+            raise Interrupted(
+                f"checkpoint kept at {out}; continue with: xentune train --resume --out {out} "
+                "(and the same settings)"
+            ) from None
     typer.echo(summary(result, out=out, device=str(torch_device)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import platform
 import shutil
 import time
@@ -20,11 +21,11 @@ import torch
 from xentune import defaults
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
-from xentune.errors import CheckpointError, ConfigError
+from xentune.errors import CheckpointError, ConfigError, Interrupted
 from xentune.generator.exports import ExportConfig, write_scale_files
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
 from xentune.generator.score import Score, save_scores
-from xentune.generator.train import TrainConfig, load_trained, train
+from xentune.generator.train import TrainConfig, check_resumable, load_trained, train
 from xentune.progress import progress_bar
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.synth.additive import render_scores
@@ -130,6 +131,20 @@ class RunConfig:
         if isinstance(r, bool) or not isinstance(r, int) or not 0 <= r <= 10_000:
             raise ConfigError(
                 f"--refine-steps {r}: must be an integer in 0..10000 (e.g. {DEFAULT_REFINE_STEPS})"
+            )
+        n_pitches = self.pieces * self.train.voices * self.train.steps
+        if n_pitches > defaults.MAX_SAMPLED_PITCHES:
+            raise ConfigError(
+                f"--pieces {self.pieces} x {self.train.voices} voices x {self.train.steps} chords = "
+                f"{n_pitches} pitches; a run samples at most {defaults.MAX_SAMPLED_PITCHES}: "
+                "use fewer pieces, voices or steps"
+            )
+        audio_s = self.pieces * self.train.steps * self.step_s
+        if audio_s > defaults.MAX_RUN_AUDIO_S:
+            raise ConfigError(
+                f"--pieces {self.pieces} x {self.train.steps} chords x {self.step_s:g} s = "
+                f"{audio_s:g} s of audio; a run renders at most {defaults.MAX_RUN_AUDIO_S:g} s: "
+                "use fewer pieces or steps"
             )
         if self.train.voices < 2:
             raise ConfigError(
@@ -267,7 +282,9 @@ def _write_report(run_dir: Path) -> list[Path]:
     return write_report(run_dir)
 
 
-def _check_resume(path: Path, wanted: TrainConfig) -> Path:
+def _check_resume(
+    path: Path, wanted: TrainConfig, *, spectrum: Spectrum, device: torch.device
+) -> Path:
     """Fail before any work when the checkpoint to resume is missing, foreign or of another configuration."""
     if not path.is_file():
         raise CheckpointError(
@@ -284,7 +301,40 @@ def _check_resume(path: Path, wanted: TrainConfig) -> Path:
             f"--resume {path}: checkpoint from another configuration ({'; '.join(diffs)}); "
             "resume with the same settings, or start afresh without --resume"
         )
+    check_resumable(path, wanted, spectrum=spectrum, device=device)  # optimizer, RNG, history
     return path
+
+
+@contextlib.contextmanager
+def _keep_checkpoint_on_interrupt(checkpoint: Path, out: Path) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, keep the training checkpoint beside ``out`` before the temp folder goes.
+
+    Raises `Interrupted` saying where the checkpoint is and the command that resumes from it,
+    or that nothing was kept (no checkpoint yet, or the name is taken): never a path that the
+    cleanup is about to delete.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        if not checkpoint.is_file():
+            raise Interrupted(
+                "stopped before the first training checkpoint; nothing was kept, run it again"
+            ) from None
+        kept = out.parent / f"{out.name}.interrupted.pt"
+        try:
+            os.link(checkpoint, kept)  # same folder, same disk: instant, and never replaces
+        except FileExistsError:
+            raise Interrupted(
+                f"{kept} already exists, so the training checkpoint was not kept; run it again"
+            ) from None
+        except OSError:
+            raise Interrupted(
+                "the training checkpoint could not be kept beside the run; run it again"
+            ) from None
+        raise Interrupted(
+            f"training checkpoint kept at {kept}; continue with: xentune generate --resume {kept} "
+            f"--out {out} (and the same settings)"
+        ) from None
 
 
 def generate_run(
@@ -322,7 +372,9 @@ def generate_run(
         No progress bars.
     on_checkpoint : callable, optional
         Called with the path of the training checkpoint inside the temp folder before training
-        starts (the command prints it: if the run is killed, ``--resume PATH`` continues it).
+        starts (after a SIGKILL the temp folder, and so the checkpoint, is left behind). On
+        Ctrl-C or SIGTERM the checkpoint is kept as ``OUT.interrupted.pt`` instead, before the
+        temp folder is removed, and `Interrupted` names it.
 
     Raises
     ------
@@ -330,6 +382,8 @@ def generate_run(
         ``out`` exists and ``force`` is false (checked before any work).
     CheckpointError
         ``resume`` is missing, corrupt or from another configuration.
+    Interrupted
+        Ctrl-C or SIGTERM; the message says whether and where the checkpoint was kept.
     XentuneError
         Any other bad setting (timbre, voices, temperature, ...).
     """
@@ -339,7 +393,11 @@ def generate_run(
         raise ConfigError(f"{out_path} exists and is not a folder; choose a folder for the run")
     spectrum = parse_timbre(config.train.timbre)
     device = resolve_device(config.device)
-    resume_path = None if resume is None else _check_resume(Path(resume), config.train)
+    resume_path = (
+        None
+        if resume is None
+        else _check_resume(Path(resume), config.train, spectrum=spectrum, device=device)
+    )
     timings: dict[str, float] = {}
 
     def lap(name: str, since: float) -> float:
@@ -348,7 +406,10 @@ def generate_run(
         return now
 
     ref_hz = float(config.train.reference_hz)
-    with atomic_dir(out_path, force=force) as tmp:
+    with (
+        atomic_dir(out_path, force=force) as tmp,
+        _keep_checkpoint_on_interrupt(tmp / "model.pt", out_path),
+    ):
         checkpoint = tmp / "model.pt"
         if resume_path is not None:
             shutil.copyfile(resume_path, checkpoint)

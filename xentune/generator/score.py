@@ -14,6 +14,7 @@ import torch
 
 from xentune.atomic import write_text_atomic
 from xentune.errors import ScoreError
+from xentune.safe_read import parse_json, read_text
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = [
@@ -34,6 +35,25 @@ VERSION = 1
 
 _NOTE_FIELDS = ("cents", "onset_s", "duration_s", "amplitude")
 
+#: Largest pitch distance from the reference, in cents: 20 octaves either way. Hearing spans
+#: about -4450..+7520 cents from middle C, but the generator stacks up to 16 voices with gaps of
+#: up to 1500 cents above a bass as high as +900 (23,400 cents); partials above Nyquist are
+#: dropped when rendering, and 2^20 times any reference is still a finite frequency.
+MAX_ABS_CENTS = 24_000.0
+#: Latest a note may end (onset + duration), in seconds: an hour. `xentune render` caps the
+#: audio it writes lower still (see `xentune.defaults.MAX_RENDER_S`).
+MAX_NOTE_END_S = 3600.0
+#: Largest linear amplitude of a note (rendered audio is loudness-normalised afterwards).
+MAX_NOTE_AMPLITUDE = 1e3
+#: Most voices (as many as the generator makes) and notes per voice a piece may hold. Rendering
+#: holds about voices x samples in float64: 16 voices over `MAX_RENDER_S` peaked at 4.2 GB.
+MAX_SCORE_VOICES = 16
+MAX_SCORE_NOTES = 100_000
+#: Range of a score's reference frequency, in Hz.
+MIN_REFERENCE_HZ, MAX_REFERENCE_HZ = 1.0, 20_000.0
+#: Largest score.json read, in bytes (999 pieces of 512 notes with every field: about 40 MB).
+MAX_SCORE_FILE_BYTES = 64 * 2**20
+
 
 def _note_array(value: object, *, name: str, where: str) -> np.ndarray:
     """A (V, N) float64 array from an array, tensor or nested list; ScoreError if it is not one."""
@@ -41,7 +61,7 @@ def _note_array(value: object, *, name: str, where: str) -> np.ndarray:
         value = value.detach().to("cpu", torch.float64).numpy()
     try:
         arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ScoreError(
             f"{where}: '{name}' must be a list of voices, each a list of numbers (one per note)"
         ) from None
@@ -144,6 +164,32 @@ class Score:
                     f"{where}: voice {v + 1} note {n + 1}: {name} is {arrays[name][v, n]}; "
                     f"{rule} must be >= 0"
                 )
+        for name, hi in (
+            ("cents", MAX_ABS_CENTS),
+            ("onset_s", MAX_NOTE_END_S),
+            ("duration_s", MAX_NOTE_END_S),
+            ("amplitude", MAX_NOTE_AMPLITUDE),
+        ):
+            bad = np.abs(arrays[name]) > hi
+            if bad.any():
+                v, n = _first_bad(bad)
+                raise ScoreError(
+                    f"{where}: voice {v + 1} note {n + 1}: {name} is {arrays[name][v, n]:g}; "
+                    f"it must be at most {hi:g} in size"
+                )
+        ends = arrays["onset_s"] + arrays["duration_s"]  # (V, N) s
+        bad = ends > MAX_NOTE_END_S
+        if bad.any():
+            v, n = _first_bad(bad)
+            raise ScoreError(
+                f"{where}: voice {v + 1} note {n + 1} ends at {ends[v, n]:g} s; a note must end "
+                f"within {MAX_NOTE_END_S:g} s of the start"
+            )
+        if shape[0] > MAX_SCORE_VOICES or shape[1] > MAX_SCORE_NOTES:
+            raise ScoreError(
+                f"{where}: {shape[0]} voices x {shape[1]} notes; a piece may have at most "
+                f"{MAX_SCORE_VOICES} voices of {MAX_SCORE_NOTES} notes"
+            )
         if not isinstance(self.timbre, str) or not self.timbre.strip():
             raise ScoreError(
                 f"{where}: timbre is {self.timbre!r}; give a timbre spec such as 'harmonic'"
@@ -153,10 +199,11 @@ class Score:
             isinstance(ref, bool)
             or not isinstance(ref, int | float)
             or not math.isfinite(ref)
-            or ref <= 0
+            or not MIN_REFERENCE_HZ <= ref <= MAX_REFERENCE_HZ
         ):
             raise ScoreError(
-                f"{where}: reference_hz is {ref!r}; it must be a finite frequency > 0 Hz"
+                f"{where}: reference_hz is {ref!r}; it must be a frequency > 0 Hz, within "
+                f"{MIN_REFERENCE_HZ:g}..{MAX_REFERENCE_HZ:g} Hz"
             )
         object.__setattr__(self, "reference_hz", float(ref))
         tempo = self.tempo_bpm
@@ -319,8 +366,14 @@ def score_from_dict(data: object, *, where: str = "piece") -> Score:
         for v, row in enumerate(value):
             for n, x in enumerate(row):
                 if isinstance(x, bool) or not isinstance(x, int | float):
+                    shown = repr(x) if len(repr(x)) <= 40 else f"a {type(x).__name__}"
                     raise ScoreError(
-                        f"{where}: voice {v + 1} note {n + 1}: {name} is {x!r}; it must be a number"
+                        f"{where}: voice {v + 1} note {n + 1}: {name} is {shown}; it must be a number"
+                    )
+                if isinstance(x, int) and x.bit_length() > 64:
+                    raise ScoreError(
+                        f"{where}: voice {v + 1} note {n + 1}: {name} is an integer of "
+                        f"{x.bit_length()} bits; it must be a finite number in range"
                     )
         lengths = {len(row) for row in value}
         if len(lengths) > 1:
@@ -371,12 +424,7 @@ def scores_from_json(text: str, *, source: str = "score.json") -> list[Score]:
         Malformed JSON (with line and column), wrong format tag, unknown version, no pieces, or
         an invalid piece (see `score_from_dict`). Messages start with ``source``.
     """
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ScoreError(
-            f"{source}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}"
-        ) from None
+    doc = parse_json(text, where=source, error=ScoreError, allow_nan=True)  # every value checked
     if not isinstance(doc, dict):
         raise ScoreError(f"{source}: expected a JSON object with format, version and pieces")
     if doc.get("format") != FORMAT:
@@ -437,16 +485,6 @@ def load_scores(path: str | os.PathLike[str]) -> list[Score]:
         Missing, unreadable or invalid file (the message names the file and what is wrong).
     """
     p = Path(path)
-    if not p.exists():
-        raise ScoreError(
-            f"{p}: score file not found; check the path (a run folder holds score.json)"
-        )
-    if not p.is_file():
-        raise ScoreError(f"{p}: not a file; give the path of a score.json")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScoreError(
-            f"{p}: not a text file; a score is a score.json written by xentune"
-        ) from None
+    what = "score file (a score.json; a run folder holds one)"
+    text = read_text(p, what=what, error=ScoreError, max_bytes=MAX_SCORE_FILE_BYTES)
     return scores_from_json(text, source=str(p))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import time
@@ -20,8 +21,11 @@ from xentune.defaults import (
     DEFAULT_TEMPERATURE,
     DEFAULT_TRAIN_STEPS,
     DEFAULT_VOICES,
+    MAX_SEED,
+    MAX_TEMPERATURE,
+    MAX_TRAIN_STEPS,
 )
-from xentune.errors import CheckpointError, ConfigError
+from xentune.errors import CheckpointError, ConfigError, XentuneError
 from xentune.generator.energy import Energy, EnergyConfig
 from xentune.generator.model import FlowConfig, PieceFlow
 from xentune.progress import progress_bar
@@ -32,6 +36,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "Trained",
+    "check_resumable",
     "load_trained",
     "temperature_at",
     "train",
@@ -42,6 +47,15 @@ CHECKPOINT_FORMAT = "xentune-model"
 _CHECKPOINT_VERSION = 1
 #: Most pitches a piece may have (voices * steps): the flow's conditioner grows with its square.
 MAX_PITCHES = 512
+#: Most numbers (weights and masks) a generator may hold, counted on the meta device before any
+#: allocation: 39.1 M at the largest piece (16 voices x 32 steps) with the default flow size; a
+#: crafted ``hidden`` of 200000 would ask for 1.6e11 (650 GB).
+MAX_MODEL_NUMEL = 64_000_000
+#: Largest Monte-Carlo batch of pieces per training step.
+MAX_BATCH_SIZE = 4096
+#: Most layers and spline bins of the flow.
+MAX_N_LAYERS = 16
+MAX_N_BINS = 256
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,15 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < lo:
                 raise ConfigError(f"{name}={value!r}: must be an integer >= {lo}")
+        for name, hi in (
+            ("train_steps", MAX_TRAIN_STEPS),
+            ("batch_size", MAX_BATCH_SIZE),
+            ("n_layers", MAX_N_LAYERS),
+            ("n_bins", MAX_N_BINS),
+            ("seed", MAX_SEED),
+        ):
+            if getattr(self, name) > hi:
+                raise ConfigError(f"{name}={getattr(self, name)}: must be at most {hi}")
         if self.voices * self.steps > MAX_PITCHES:
             raise ConfigError(
                 f"voices * steps = {self.voices * self.steps}: at most {MAX_PITCHES} pitches per piece; "
@@ -148,6 +171,14 @@ class TrainConfig:
                 or value <= 0
             ):
                 raise ConfigError(f"{name}={value!r}: must be a finite number > 0")
+        if self.temperature > MAX_TEMPERATURE:
+            raise ConfigError(
+                f"temperature={self.temperature}: must be at most {MAX_TEMPERATURE:g} (e.g. 0.15)"
+            )
+        if not 1.0 <= self.reference_hz <= 20_000.0:
+            raise ConfigError(
+                f"reference_hz={self.reference_hz}: must be a frequency in 1..20000 Hz (e.g. 261.63)"
+            )
         if self.anneal_factor < 1:
             raise ConfigError(
                 f"anneal_factor={self.anneal_factor}: must be >= 1 (1 = no annealing)"
@@ -249,9 +280,22 @@ def temperature_at(config: TrainConfig, step: int) -> float:
     return config.temperature * config.anneal_factor ** (1.0 - step / n_cool)
 
 
+def _check_model_size(config: TrainConfig) -> None:
+    """Refuse a flow larger than `MAX_MODEL_NUMEL` numbers, counted without allocating (meta device)."""
+    with torch.device("meta"):
+        numel = sum(t.numel() for t in PieceFlow(config.flow_config()).state_dict().values())
+    if numel > MAX_MODEL_NUMEL:
+        raise ConfigError(
+            f"hidden={config.hidden}, n_bins={config.n_bins}, n_layers={config.n_layers}, "
+            f"{config.voices} voices x {config.steps} steps: the generator would hold {numel:,} numbers, "
+            f"more than {MAX_MODEL_NUMEL:,}; use a smaller flow or fewer voices or steps"
+        )
+
+
 def _build(
     config: TrainConfig, spectrum: Spectrum, device: torch.device
 ) -> tuple[PieceFlow, Energy]:
+    _check_model_size(config)
     # Initial weights from the seed alone, on the CPU, without touching the global RNG.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
@@ -282,20 +326,54 @@ def _save(
         "rng": generator.get_state(),
         "history": history,
     }
+    buffer = io.BytesIO()  # serialised first: a full disk then fails in write_bytes, with errno
+    torch.save(state, buffer)
     with atomic_file(path, force=True) as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
-def _load(path: Path) -> dict[str, Any]:
+#: Largest model file read (bytes): weights, masks and two Adam moments at `MAX_MODEL_NUMEL`
+#: are about 0.8 GB; anything far beyond that is not a xentune model.
+MAX_CHECKPOINT_BYTES = 2**30
+#: The per-step series a checkpoint's history holds.
+_HISTORY_KEYS = ("entropy", "energy", "loss", "step", "temperature")
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    """A model file read back with every field checked (nothing allocated from it yet)."""
+
+    state: dict[str, Any]
+    config: TrainConfig
+    spectrum: Spectrum
+    step: int
+    history: dict[str, list[float]]
+
+
+def _damaged(path: Path, what: str) -> CheckpointError:
+    return CheckpointError(f"{path}: {what}; the file is damaged or not from xentune, retrain it")
+
+
+def _load(path: Path) -> _Checkpoint:
+    """Read a model file with ``weights_only`` unpickling (never runs code) and check every field."""
     if not path.is_file():
         raise CheckpointError(
             f"{path}: no checkpoint there; train first (xentune train --out {path})"
         )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for a corrupt or foreign file
+    size = path.stat().st_size
+    if size > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(
-            f"{path}: not a readable xentune model file ({type(e).__name__}); retrain it"
+            f"{path}: {size:,} bytes, more than a model file may have ({MAX_CHECKPOINT_BYTES:,}); "
+            "give the model.pt written by xentune train"
+        )
+    try:
+        # weights_only: tensors, dicts, lists and numbers only; a pickle that would run code
+        # (os.system, eval, ...) is refused by the unpickler before anything of it runs.
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for a corrupt, foreign or unsafe file
+        raise CheckpointError(
+            f"{path}: not a readable xentune model file ({type(e).__name__}; only plain weights "
+            "are loaded, never code); retrain it"
         ) from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path}: not a xentune model file (no format {CHECKPOINT_FORMAT!r})")
@@ -312,7 +390,99 @@ def _load(path: Path) -> dict[str, Any]:
         raise CheckpointError(
             f"{path}: model file lacks {', '.join(missing)}; it is damaged, retrain it"
         )
-    return state
+    if not isinstance(state["config"], dict):
+        raise _damaged(path, f"config is a {type(state['config']).__name__}, not a table")
+    try:
+        config = TrainConfig.from_dict(state["config"])
+        spectrum = spectrum_from_dict(state["spectrum"], where=f"{path} spectrum")
+    except (XentuneError, TypeError, ValueError) as e:
+        raise CheckpointError(
+            f"{path}: its training configuration cannot be read ({e}); retrain it"
+        ) from None
+    step = state["step"]
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= config.train_steps:
+        raise _damaged(path, f"step {step!r} is not an integer in 0..{config.train_steps}")
+    history = state["history"]
+    if not isinstance(history, dict) or sorted(history) != sorted(_HISTORY_KEYS):
+        raise _damaged(path, f"history must be a table of the series {', '.join(_HISTORY_KEYS)}")
+    for key, series in history.items():
+        if not isinstance(series, list) or len(series) != step:
+            raise _damaged(path, f"history {key} must be a list of {step} numbers (one per step)")
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in series):
+            raise _damaged(path, f"history {key} holds something other than numbers")
+    if not isinstance(state["model"], dict):
+        raise _damaged(path, "its weights are not a table of tensors")
+    return _Checkpoint(state, config, spectrum, step, {k: list(v) for k, v in history.items()})
+
+
+def _restore_weights(path: Path, saved: object, model: PieceFlow) -> None:
+    """Copy checked weights into ``model``: the same names, shapes and dtypes, finite values."""
+    wanted = model.state_dict()
+    if not isinstance(saved, dict) or sorted(saved) != sorted(wanted):
+        raise _damaged(path, "the weights do not match the configuration")
+    for name, tensor in wanted.items():
+        value = saved[name]
+        if (
+            not isinstance(value, torch.Tensor)
+            or value.shape != tensor.shape
+            or value.dtype != tensor.dtype
+        ):
+            raise _damaged(
+                path,
+                f"weight {name} should be a {tensor.dtype} tensor of shape {tuple(tensor.shape)}",
+            )
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise _damaged(path, f"weight {name} holds NaN or infinite values")
+    model.load_state_dict(saved)
+
+
+def _restore_optimizer(path: Path, saved: object, optimizer: torch.optim.Optimizer) -> None:
+    """Load checked Adam state: its settings equal a fresh optimizer's, its moments fit the weights."""
+    fresh = optimizer.state_dict()
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    if not isinstance(saved, dict) or sorted(saved) != ["param_groups", "state"]:
+        raise _damaged(path, "the optimizer state is not a table of state and param_groups")
+    groups, state = saved["param_groups"], saved["state"]
+    if groups != fresh["param_groups"]:
+        raise _damaged(path, "the optimizer settings differ from the training configuration")
+    if not isinstance(state, dict) or not all(
+        isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(params) for k in state
+    ):
+        raise _damaged(path, "the optimizer state does not match the weights")
+    for k, entry in state.items():
+        shape = params[k].shape
+        if not isinstance(entry, dict) or sorted(entry) != ["exp_avg", "exp_avg_sq", "step"]:
+            raise _damaged(path, f"optimizer state {k} is not Adam's (step, exp_avg, exp_avg_sq)")
+        for name, want in (("step", torch.Size([])), ("exp_avg", shape), ("exp_avg_sq", shape)):
+            value = entry[name]
+            if (
+                not isinstance(value, torch.Tensor)
+                or value.shape != want
+                or not value.is_floating_point()
+                or not bool(torch.isfinite(value).all())
+            ):
+                raise _damaged(
+                    path, f"optimizer {name} of weight {k} should be finite, of shape {tuple(want)}"
+                )
+    optimizer.load_state_dict(saved)
+
+
+def _restore_rng(path: Path, saved: object, generator: torch.Generator) -> None:
+    """Set the training noise generator to a checked state (a byte tensor of the right length)."""
+    fresh = generator.get_state()
+    if (
+        not isinstance(saved, torch.Tensor)
+        or saved.dtype != torch.uint8
+        or saved.shape != fresh.shape
+    ):
+        raise CheckpointError(
+            f"{path}: its random-number state is not that of a {generator.device.type} generator "
+            f"({fresh.numel()} bytes); resume on the device it was trained on, or retrain it"
+        )
+    try:
+        generator.set_state(saved)
+    except (RuntimeError, ValueError):
+        raise _damaged(path, "its random-number state is invalid") from None
 
 
 def _config_differences(saved: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
@@ -332,23 +502,57 @@ def load_trained(path: str | os.PathLike[str], *, device: torch.device | str = "
         Missing, foreign, damaged or inconsistent file.
     """
     p = Path(path)
-    state = _load(p)
-    try:
-        config = TrainConfig.from_dict(state["config"])
-        spectrum = spectrum_from_dict(state["spectrum"], where=str(p))
-    except (ConfigError, TypeError, ValueError) as e:
-        raise CheckpointError(
-            f"{p}: its training configuration cannot be read ({e}); retrain it"
-        ) from None
+    ckpt = _load(p)
     device = torch.device(device)
-    model, energy = _build(config, spectrum, device)
-    try:
-        model.load_state_dict(state["model"])
-    except RuntimeError:
+    model, energy = _build(ckpt.config, ckpt.spectrum, device)
+    _restore_weights(p, ckpt.state["model"], model)
+    return Trained(model.eval(), energy, ckpt.config, ckpt.spectrum, ckpt.step, ckpt.history)
+
+
+def _resume(
+    path: Path,
+    config: TrainConfig,
+    spectrum: Spectrum,
+    model: PieceFlow,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+) -> tuple[dict[str, list[float]], int]:
+    """Restore a checked checkpoint of the same configuration; returns (history, step)."""
+    saved = _load(path)
+    diffs = _config_differences(saved.state["config"], config.to_dict())
+    if saved.state["spectrum"] != spectrum.to_dict():
+        diffs.append("spectrum (the timbre's partials differ)")
+    if diffs:
         raise CheckpointError(
-            f"{p}: the weights do not match the configuration; the file is damaged, retrain it"
-        ) from None
-    return Trained(model.eval(), energy, config, spectrum, int(state["step"]), state["history"])
+            f"{path}: checkpoint from another configuration ({'; '.join(diffs)}); "
+            "resume with the same settings, or start afresh with --force"
+        )
+    _restore_weights(path, saved.state["model"], model)
+    _restore_optimizer(path, saved.state["optimizer"], optimizer)
+    _restore_rng(path, saved.state["rng"], generator)
+    return saved.history, saved.step
+
+
+def check_resumable(
+    path: str | os.PathLike[str],
+    config: TrainConfig,
+    *,
+    spectrum: Spectrum,
+    device: torch.device | str = "cpu",
+) -> None:
+    """Fail now, before any work, where `train` could not resume from ``path``.
+
+    Every field is checked as resuming would (weights, optimizer, random state, history).
+
+    Raises
+    ------
+    CheckpointError
+        Missing, foreign, damaged or unsafe file, or one of another configuration.
+    """
+    device = torch.device(device)
+    model, _ = _build(config, spectrum, device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    _resume(Path(path), config, spectrum, model, optimizer, torch.Generator(device=device))
 
 
 def train(
@@ -411,20 +615,7 @@ def train(
 
     if resume:
         assert ckpt is not None
-        state = _load(ckpt)
-        diffs = _config_differences(state["config"], config.to_dict())
-        if state["spectrum"] != spectrum.to_dict():
-            diffs.append("spectrum (the timbre's partials differ)")
-        if diffs:
-            raise CheckpointError(
-                f"{ckpt}: checkpoint from another configuration ({'; '.join(diffs)}); "
-                "resume with the same settings, or start afresh with --force"
-            )
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        generator.set_state(state["rng"])
-        history = {k: list(v) for k, v in state["history"].items()}
-        first_step = int(state["step"])
+        history, first_step = _resume(ckpt, config, spectrum, model, optimizer, generator)
 
     def save(step: int) -> None:
         if ckpt is not None:

@@ -21,6 +21,7 @@ from xentune.psychoacoustics.composite import composite_dissonance
 from xentune.psychoacoustics.harmonicity import chord_harmonicity
 from xentune.psychoacoustics.roughness import chord_roughness
 from xentune.psychoacoustics.similarity import chord_spectral_similarity
+from xentune.safe_read import read_text
 from xentune.timbre import Spectrum
 
 __all__ = [
@@ -61,6 +62,18 @@ _HARMONICITY_KINDS = {"harmonicity": "kl", "harmonicity_peak": "peak"}
 CHUNK_CHORDS = 2048
 
 _F_COLUMN = re.compile(r"^f_(\d+)$")
+
+#: Largest chords CSV read (bytes): about 400,000 chords of four voices.
+MAX_CHORDS_BYTES = 16 * 2**20
+#: Most voices (f_ columns) per chord: roughness pairs every partial of every voice.
+MAX_CHORD_VOICES = 32
+#: Most partial-pair evaluations (chords x (voices x partials)^2 x models) one score run does:
+#: 9.7e9 took 3:27 (2.9 GB peak, 32 voices x 256 partials) on the loaded 2-core box, so 5e9 is
+#: under two minutes. The largest chords file (16 MB: ~400,000 chords of 4 voices x 10
+#: partials, all 6 models) needs 3.8e9.
+MAX_SCORE_WORK = 5_000_000_000
+#: Highest fundamental accepted, in Hz (the top of hearing; partials above Nyquist are dropped).
+MAX_F0_HZ = 20_000.0
 
 
 def resolve_models(models: str | Sequence[str]) -> tuple[str, ...]:
@@ -212,16 +225,9 @@ def read_chords_csv(path: str | os.PathLike[str]) -> ChordTable:
         not a positive finite number (the message names the line and column).
     """
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(
-            f"{p}: chords file not found; give a CSV with columns f_1, f_2, ... in Hz"
-        )
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(
-            f"{p}: not a UTF-8 text file; give a CSV with columns f_1, f_2, ... in Hz"
-        ) from None
+    text = read_text(
+        p, what="chords file (a CSV with columns f_1, f_2, ... in Hz)", max_bytes=MAX_CHORDS_BYTES
+    )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -241,6 +247,11 @@ def read_chords_csv(path: str | os.PathLike[str]) -> ChordTable:
     if not f_columns:
         raise ConfigError(
             f"{p} line 1: no fundamentals; name the voice columns f_1, f_2, ... (Hz), got columns {header}"
+        )
+    if len(f_columns) > MAX_CHORD_VOICES:
+        raise ConfigError(
+            f"{p} line 1: {len(f_columns)} voice columns; a chord may have at most "
+            f"{MAX_CHORD_VOICES} (f_1..f_{MAX_CHORD_VOICES})"
         )
     rows: list[dict[str, str]] = []
     f0_rows: list[list[float]] = []
@@ -265,9 +276,10 @@ def read_chords_csv(path: str | os.PathLike[str]) -> ChordTable:
                     raise ConfigError(
                         f"{p} line {line}: {header[i]}={cell!r} is not a number; give the fundamental in Hz"
                     ) from None
-                if not (math.isfinite(value) and value > 0):
+                if not (math.isfinite(value) and 0 < value <= MAX_F0_HZ):
                     raise ConfigError(
-                        f"{p} line {line}: {header[i]}={cell}; fundamentals must be finite numbers > 0 Hz "
+                        f"{p} line {line}: {header[i]}={cell}; fundamentals must be finite numbers > 0 Hz, "
+                        f"at most {MAX_F0_HZ:g} Hz "
                         "(leave the cell blank for an absent voice)"
                     )
                 f0_row.append(value)
@@ -316,6 +328,15 @@ def score_chords_csv(
     if clash:
         raise ConfigError(
             f"{chords_path}: column {clash[0]!r} would be overwritten by the scores; rename it"
+        )
+    voices = (~np.isnan(table.f0_hz)).sum(axis=1)  # (n,) sounding voices per chord
+    work = int(((voices * spectrum.n_partials) ** 2).sum()) * len(names)
+    if work > MAX_SCORE_WORK:
+        raise ConfigError(
+            f"{chords_path}: {len(table.rows)} chords of up to {int(voices.max())} voices x "
+            f"{spectrum.n_partials} partials with {len(names)} models need {work:.2g} partial-pair "
+            f"evaluations, more than {MAX_SCORE_WORK:.0e} (minutes of work); use fewer partials, "
+            "fewer models, or split the file"
         )
     scores = score_chords(table.f0_hz, spectrum, models=names, device=device, quiet=quiet)
     buf = io.StringIO()

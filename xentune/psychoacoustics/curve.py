@@ -41,6 +41,11 @@ CURVE_SUFFIXES = (".csv", ".json", ".png")
 
 #: Default grid spacing of the curve, cents. Minima are found on it, then refined off-grid.
 GRID_STEP_CENTS = 0.5
+#: Most grid points x partial pairs one curve evaluates (2.5e8: about 10 s on one CPU thread);
+#: the default 0.5-cent grid is coarsened to stay within it (256 partials over 1..16: 953 points).
+CURVE_WORK_BUDGET = 250_000_000
+#: Fewest grid points a coarsened curve keeps.
+MIN_GRID_POINTS = 500
 
 #: Largest ratio a curve may reach (four octaves): a sanity bound on --range.
 MAX_RATIO = 16.0
@@ -208,6 +213,10 @@ def dissonance_curve(
     lo_cents, hi_cents = 1200.0 * math.log2(lo), 1200.0 * math.log2(hi)
     if n_points is None:
         n_points = max(3, math.ceil((hi_cents - lo_cents) / GRID_STEP_CENTS) + 1)
+        # Work grows with points x (2 P)^2 partial pairs: past the budget the grid coarsens
+        # (minima are refined off the grid by golden-section search, so they keep their precision).
+        pairs = (2 * spectrum.n_partials) ** 2
+        n_points = max(3, min(n_points, max(MIN_GRID_POINTS, CURVE_WORK_BUDGET // pairs)))
     if n_points < 3:
         raise ConfigError(f"n_points={n_points}: a curve needs at least 3 points")
     cents = torch.linspace(lo_cents, hi_cents, n_points, dtype=torch.float64)  # (G,)

@@ -21,6 +21,7 @@ from xentune.generator.score import Score, load_scores
 from xentune.psychoacoustics.curve import dissonance_curve, minima_of_curve
 from xentune.report.schema import validate_report
 from xentune.report.use_scale import UseScale, use_scale_for_run
+from xentune.safe_read import finite_number, parse_json, read_text
 from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
 from xentune.tuning.edo import best_edos, fit_edo
 from xentune.tuning.emergence import emergent_scale
@@ -374,23 +375,11 @@ def load_report(path: str | Path) -> Analysis:
         Missing, unreadable, not JSON, or not a report of this schema version.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{p}: no such report; run `xentune analyze RUN_DIR` to build one"
-        ) from None
-    except (UnicodeDecodeError, IsADirectoryError) as e:
-        raise ConfigError(
-            f"{p}: not a text report.json ({e.__class__.__name__}); rebuild it"
-        ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ConfigError(
-            f"{p}: corrupted report.json (line {e.lineno}: {e.msg}); rebuild it with "
-            "`xentune analyze RUN_DIR --force`"
-        ) from None
+    if not p.exists():
+        raise ConfigError(f"{p}: no such report; run `xentune analyze RUN_DIR` to build one")
+    data = _read_json(
+        p, what="report.json", fix="rebuild it with `xentune analyze RUN_DIR --force`"
+    )
     return analysis_from_dict(data, source=str(p))
 
 
@@ -1034,24 +1023,45 @@ def analysis_for_score(score_json_path: str | Path) -> Analysis:
     )
 
 
-def _read_json(path: Path, *, what: str) -> Any:  # noqa: ANN401 - parsed JSON
+def _read_json(
+    path: Path, *, what: str, fix: str = "regenerate the run with `xentune generate`"
+) -> Any:  # noqa: ANN401 - parsed JSON
+    """A run's JSON file through the safe reader (regular file, size and depth limits)."""
+    text = read_text(path, what=what, error=ConfigError)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(
-            f"{path}: corrupted {what} ({e}); regenerate the run with `xentune generate`"
-        ) from None
+        return parse_json(text, where=str(path), error=ConfigError)
+    except ConfigError as e:
+        cause = e.__cause__
+        detail = (
+            f"line {cause.lineno}: {cause.msg}"
+            if isinstance(cause, json.JSONDecodeError)
+            else str(e).removeprefix(f"{path}: ")
+        )
+        raise ConfigError(f"{path}: corrupted {what} ({detail}); {fix}") from None
+
+
+def _numbers(
+    data: dict[str, Any], key: str, path: Path, *, default: list[int] | None = None
+) -> np.ndarray:
+    """``data[key]`` as a float64 array, each entry a finite number (`finite_number`)."""
+    values = data.get(key) or (default if default is not None else [])
+    if not isinstance(values, list):
+        raise ConfigError(f"{path}: '{key}' must be a list of numbers; regenerate the run")
+    return np.asarray(
+        [finite_number(v, field=f"{path}: {key}[{k}]") for k, v in enumerate(values)],
+        dtype=float,
+    )
 
 
 def _training(path: Path, elapsed_s: float | None) -> Training:
     data = _read_json(path, what="training.json")
     if not isinstance(data, dict) or not isinstance(data.get("energy"), list) or not data["energy"]:
         raise ConfigError(f"{path}: needs a non-empty 'energy' list (the training history)")
-    energy = np.asarray(data["energy"], dtype=float)
-    steps = np.asarray(data.get("step") or list(range(1, energy.size + 1)), dtype=float)
-    entropy = np.asarray(data.get("entropy") or [], dtype=float)
-    loss = np.asarray(data.get("loss") or [], dtype=float)
-    temperature = np.asarray(data.get("temperature") or [], dtype=float)
+    energy = _numbers(data, "energy", path)
+    steps = _numbers(data, "step", path, default=list(range(1, energy.size + 1)))
+    entropy = _numbers(data, "entropy", path)
+    loss = _numbers(data, "loss", path)
+    temperature = _numbers(data, "temperature", path)
     if (
         steps.size != energy.size
         or entropy.size not in (0, energy.size)
@@ -1162,7 +1172,11 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
     notes: list[str] = []
     training = None
     elapsed = config.get("elapsed_s")
-    elapsed = float(elapsed) if isinstance(elapsed, (int, float)) else None
+    elapsed = (
+        finite_number(elapsed, field=f"{cfg_path}: elapsed_s", lo=0)
+        if elapsed is not None
+        else None
+    )
     if (d / "training.json").is_file():
         training = _training(d / "training.json", elapsed)
     else:

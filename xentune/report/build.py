@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from xentune.report.analysis import (
     load_report,
 )
 from xentune.report.render import write_analysis_report
+from xentune.safe_read import parse_json, read_text
 
 __all__ = ["ReportResult", "report_for_path", "summary_text"]
 
@@ -42,9 +42,10 @@ class ReportResult:
 
 def _json_kind(path: Path) -> str:
     """``"report"`` or ``"score"``, from the file's content (or its name when it is not JSON)."""
+    text = read_text(path, what="score.json or report.json", error=ConfigError)  # FIFO, size
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = parse_json(text, where=str(path), error=ConfigError, allow_nan=True)
+    except ConfigError:  # malformed: the reader its name suggests reports it in its words
         return "report" if path.name.startswith("report") else "score"
     if isinstance(data, dict) and "schema_version" in data and "format" not in data:
         return "report"

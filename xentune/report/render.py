@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
+from xentune.atomic import atomic_dir, write_text_atomic
 from xentune.errors import OutputExistsError
 from xentune.report.analysis import Analysis, analysis_for_run
 from xentune.report.plots import PLOTS, figure_png
@@ -583,9 +583,27 @@ def write_analysis_report(
         The files written.
     """
     out = Path(out_dir)
-    if not out.exists():
-        check_output_path(out)
-        out.mkdir()
+    if not out.exists():  # a new folder: built under a temp name, so a failure leaves nothing
+        with atomic_dir(out) as tmp:
+            written = _write_analysis_files(
+                analysis, tmp, link_from=out, run_dir=run_dir, force=force, write_json=write_json
+            )
+        return [out / p.relative_to(tmp) for p in written]
+    return _write_analysis_files(
+        analysis, out, link_from=out, run_dir=run_dir, force=force, write_json=write_json
+    )
+
+
+def _write_analysis_files(
+    analysis: Analysis,
+    out: Path,
+    *,
+    link_from: Path,
+    run_dir: str | Path | None,
+    force: bool,
+    write_json: bool,
+) -> list[Path]:
+    """The body of `write_analysis_report`: write into ``out``; links are relative to ``link_from``."""
     names = REPORT_FILES if write_json else tuple(n for n in REPORT_FILES if n != "report.json")
     _check_outputs(out, force=force, names=names)
     text = analysis.to_json()
@@ -597,7 +615,7 @@ def write_analysis_report(
             plots_png[name] = figure_png(fig)
     prefix = ""
     if run_dir is not None:
-        rel = os.path.relpath(Path(run_dir).resolve(), out.resolve())
+        rel = os.path.relpath(Path(run_dir).resolve(), link_from.resolve())
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
     written: list[Path] = []
     if write_json:

@@ -29,6 +29,11 @@ DEFAULT_LUFS = defaults.DEFAULT_LUFS
 #: Highest sample peak allowed after normalisation, in dBFS (1 dB of headroom for converters).
 DEFAULT_PEAK_DBFS = -1.0
 
+#: Most samples (frames x channels) `read_audio` loads: one minute of stereo at 48 kHz. A
+#: recording of one tone needs seconds; measuring partials peaks at about 16 bytes of memory
+#: per loaded sample x 10 (600 s of stereo peaked at 9.3 GB; one minute, under 1.5 GB).
+MAX_READ_SAMPLES = 60 * 48_000 * 2
+
 #: soundfile container and the subtypes it can hold, by file suffix.
 _FORMATS = {
     ".wav": ("WAV", ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")),
@@ -222,6 +227,17 @@ def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
         raise AudioError(f"{p}: audio file not found; check the path")
     if not p.is_file():
         raise AudioError(f"{p}: not a file; give a WAV, FLAC or OGG file")
+    try:
+        info = sf.info(str(p))
+    except (sf.LibsndfileError, RuntimeError, ValueError) as e:
+        raise AudioError(
+            f"{p}: not a readable audio file ({e}); give a WAV, FLAC or OGG file"
+        ) from None
+    if info.frames * info.channels > MAX_READ_SAMPLES:
+        raise AudioError(
+            f"{p}: {info.frames} frames x {info.channels} channels; at most {MAX_READ_SAMPLES:,} "
+            "samples are read (one minute of stereo at 48 kHz): cut the recording to one tone"
+        )
     try:
         data, sample_rate = sf.read(str(p), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, ValueError) as e:

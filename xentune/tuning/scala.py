@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +42,9 @@ __all__ = [
 
 #: Largest file the readers accept: a sanity bound (archive files are at most 5.4 kB).
 MAX_FILE_BYTES = 16 * 2**20
+#: Most pitches a .scl may declare: the largest of the 5,354 archive scales has 579; analysis
+#: compares every degree with every other (and with each EDO), so 10^6 notes would take hours.
+MAX_SCL_NOTES = 4096
 
 #: Line ends Scala files use: CRLF (most of the archive), LF, and lone CR (old Mac).
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -120,6 +124,12 @@ def _read_text(path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
     p = Path(path)
     source = str(p)
     try:
+        mode = p.stat().st_mode
+        if stat.S_ISREG(mode) is False and not stat.S_ISDIR(mode):  # a FIFO would block forever
+            raise ScalaError(
+                f"{source}:1: cannot open: not a regular file (a FIFO, socket or device); "
+                f"give a {kind} file saved on disk"
+            )
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ScalaError(
@@ -288,6 +298,11 @@ def parse_scl(text: str, *, source: str = "<scl>") -> Scale:
             f"{source}:{count_line.number}: note count {count_line.text.strip()!r} is not a whole "
             f"number >= 0; the second non-comment line must be the number of pitches (the "
             f"first, line {lines[0].number}, is the description, which may be blank)"
+        )
+    if len(count_text) > 12 or int(count_text) > MAX_SCL_NOTES:
+        raise ScalaError(
+            f"{source}:{count_line.number}: note count {count_text} is more than the "
+            f"{MAX_SCL_NOTES} pitches a scale may have here (the largest archive scale has 579)"
         )
     count = int(count_text)
     pitch_lines = lines[2 : 2 + count]

@@ -1,0 +1,42 @@
+"""Helpers of the hostile-input tests: what a folder holds, and the check that a refusal left it so."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from tests.conftest import CliResult, assert_one_line_error
+
+__all__ = ["assert_refused", "snapshot"]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every entry under ``folder`` (hidden and temp files included): relative path -> content hash.
+
+    Folders map to ``"dir"``, FIFOs and other special files to ``"special"`` (never opened).
+    """
+    entries: dict[str, str] = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            entries[rel] = "link"
+        elif p.is_dir():
+            entries[rel] = "dir"
+        elif p.is_file():
+            entries[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            entries[rel] = "special"
+    return entries
+
+
+def assert_refused(
+    result: CliResult, before: dict[str, str], folder: Path, *fragments: str
+) -> None:
+    """Exit 2, one ``xentune: error:`` line naming every fragment, no traceback, ``folder`` unchanged."""
+    assert_one_line_error(result, *fragments)
+    after = snapshot(folder)
+    assert after == before, {
+        "new": sorted(set(after) - set(before)),
+        "gone": sorted(set(before) - set(after)),
+        "changed": sorted(k for k in before if k in after and before[k] != after[k]),
+    }

@@ -29,6 +29,7 @@ __all__ = [
     "load_trained",
     "temperature_at",
     "train",
+    "untrained_model",
 ]
 
 #: ``format`` field of a checkpoint / model file.
@@ -252,6 +253,17 @@ def _build(
         model = PieceFlow(config.flow_config())
     energy = Energy(spectrum, config.energy, reference_hz=config.reference_hz)
     return model.to(device), energy.to(device)
+
+
+def untrained_model(
+    config: TrainConfig, *, spectrum: Spectrum, device: torch.device | str = "cpu"
+) -> PieceFlow:
+    """The generator of ``config`` before any training step: the initial weights of its seed.
+
+    The control a run compares its trained generator with (same architecture, same seed).
+    """
+    model, _ = _build(config, spectrum, torch.device(device))
+    return model.eval()
 
 
 def _save(

@@ -115,6 +115,49 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
         ]
     tables.append(Table("summary", "Summary", ("", ""), tuple(summary), key_value=True))
 
+    if r.get("controls"):
+        rows = []
+        for i in range(len(r["controls"]["rows"])):
+            p = f"/controls/rows/{i}"
+            rows.append(
+                (
+                    _cell(r, f"{p}/source"),
+                    _cell(r, f"{p}/stage"),
+                    _cell(r, f"{p}/peakedness_nats", ".2f"),
+                    Cell(
+                        f"{p}/near_minimum_fraction",
+                        f"{100 * _get(r, f'{p}/near_minimum_fraction'):.1f}",
+                    ),
+                    Cell(f"{p}/chance_fraction", f"{100 * _get(r, f'{p}/chance_fraction'):.1f}"),
+                    _cell(r, f"{p}/period_cents", ".1f"),
+                    _cell(r, f"{p}/period_source"),
+                    Cell(f"{p}/steps_cents", str(len(_get(r, f"{p}/steps_cents")))),
+                    _cell(r, f"{p}/best_edo", "d"),
+                    _cell(r, f"{p}/distinct_chord_fraction", ".2f"),
+                    _cell(r, f"{p}/criteria_passed"),
+                )
+            )
+        tables.append(
+            Table(
+                "controls",
+                "The trained generator beside its controls (same run, same metrics)",
+                (
+                    "samples",
+                    "stage",
+                    "peakedness (nats)",
+                    f"near a curve minimum (%, ±{r['controls']['near_minimum_cents']:g} c)",
+                    "chance (%)",
+                    "period (c)",
+                    "period from",
+                    "steps",
+                    "best EDO",
+                    "distinct chords",
+                    "criteria met",
+                ),
+                tuple(rows),
+            )
+        )
+
     scale = r["kind"] == "scale"
     headers = ["degree", "cents"]
     headers += ["ratio in file"] if scale else ["strength"]
@@ -430,6 +473,7 @@ def render_html(
     tables = {t.anchor: t for t in report_tables(report)}
     order = [
         ("summary", []),
+        ("controls", []),
         ("degrees", ["density", "curve"]),
         ("minima", []),
         ("landmarks", []),

@@ -31,9 +31,9 @@ __all__ = [
     "find_period",
     "interval_pool",
     "near_minimum_fraction",
-    "period_self_similarity",
     "peakedness",
     "period_guide",
+    "period_self_similarity",
 ]
 
 #: Kernel width (standard deviation of the wrapped Gaussian) of the interval density, in cents.
@@ -220,6 +220,53 @@ def interval_pool(
     melodic = np.abs(np.diff(x, axis=2)).reshape(-1)  # (S * V * (T - 1),)
     melodic = melodic[melodic >= min_successive_cents]
     return np.concatenate([simultaneous, melodic])
+
+
+def near_minimum_fraction(
+    pieces_cents: np.ndarray | torch.Tensor,
+    *,
+    minima_cents: Sequence[float],
+    period_cents: float,
+    tolerance_cents: float = 15.0,
+) -> tuple[float, float]:
+    """Share of the intervals sounding together that lie within ``tolerance_cents`` of a curve minimum.
+
+    Simultaneous intervals only (the melodic ones are not heard as dyads). Intervals and minima
+    are reduced modulo ``period_cents`` (a minimum at the period itself counts as the unison too),
+    so compound intervals count with their simple form, and the share a uniform spread of
+    intervals would reach, the ``chance`` level, is the part of the circle the windows cover
+    (17.5% for the seven minima of ``harmonic`` in 1..1200 cents and 15 cents).
+
+    Parameters
+    ----------
+    pieces_cents : array or Tensor, shape (S, V, T)
+        Pitches in cents.
+    minima_cents : sequence of float
+        The timbre's dissonance-curve minima in cents.
+    period_cents : float
+        The timbre's own period, in cents (the curve minima repeat with it).
+    tolerance_cents : float
+        Half width of the window around each minimum.
+
+    Returns
+    -------
+    fraction : float
+        Share of simultaneous intervals near a minimum, 0..1.
+    chance : float
+        Share a uniform spread of intervals would reach, 0..1.
+    """
+    intervals = np.mod(interval_pool(pieces_cents, include_successive=False), period_cents)
+    minima = np.unique(np.mod(np.asarray(list(minima_cents), dtype=np.float64), period_cents))
+    if minima.size == 0 or intervals.size == 0:
+        return 0.0, 0.0
+    d = np.abs(intervals[:, None] - minima[None, :])  # (N, M) cents
+    d = np.minimum(d, period_cents - d)  # circular distance
+    fraction = float(np.mean(d.min(axis=1) <= tolerance_cents))
+    grid = np.arange(0.0, period_cents, 0.1)  # the covered share of the circle, 0.1-cent grid
+    g = np.abs(grid[:, None] - minima[None, :])
+    g = np.minimum(g, period_cents - g)
+    chance = float(np.mean(g.min(axis=1) <= tolerance_cents))
+    return fraction, chance
 
 
 # --------------------------------------------------------------------------------------------

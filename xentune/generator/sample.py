@@ -7,6 +7,7 @@ import torch
 from xentune.errors import ConfigError
 from xentune.generator.energy import Energy
 from xentune.generator.model import PieceFlow
+from xentune.generator.scale_model import ScalePieceModel
 
 __all__ = ["DEFAULT_REFINE_STEPS", "DEFAULT_STEP_S", "refine", "sample_pieces"]
 
@@ -62,7 +63,7 @@ def refine(
 
 
 def sample_pieces(
-    model: PieceFlow,
+    model: PieceFlow | ScalePieceModel,
     *,
     n_pieces: int,
     seed: int,
@@ -74,7 +75,7 @@ def sample_pieces(
 
     Parameters
     ----------
-    model : PieceFlow
+    model : PieceFlow or ScalePieceModel
     n_pieces : int
         Number of pieces S (>= 1).
     seed : int

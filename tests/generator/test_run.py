@@ -135,6 +135,13 @@ def check_controls(result: RunResult, config: RunConfig) -> None:
     assert report["controls"]["verdict"] in report["findings"]
     assert "table-controls" in (out / "report.html").read_text()
     assert "beside its controls" in (out / "report.md").read_text()
+    # The scale generator's own scale (its parameters) is in controls.json and the report.
+    gen = saved["generator_scale"]
+    assert 1000 <= gen["period_cents"] <= 1450 and gen["classes_cents"][0] == 0.0
+    assert len(gen["classes_cents"]) == config.train.n_classes
+    assert sum(gen["usage"]) == pytest.approx(1.0)
+    assert report["controls"]["generator_period_cents"] == pytest.approx(gen["period_cents"])
+    assert result.generator_scale == gen
     # The scale is read from the generator's raw samples (score-raw.json when the pieces played
     # were refined), and the report says so.
     assert report["emergence"]["samples"] == config.scale_from

@@ -69,6 +69,14 @@ def summary(result: RunResult) -> str:
                 f"{100 * row.near_minimum_fraction:10.1f}% {100 * row.chance_fraction:6.1f}%  "
                 f"{row.period_cents:7.1f} ({row.period_source:6s}) {len(row.steps_cents):5d}  {crit}"
             )
+    if result.generator_scale is not None:
+        g = result.generator_scale
+        classes = ", ".join(
+            f"{c:.0f} ({100 * u:.0f}%)" for c, u in zip(g["classes_cents"], g["usage"], strict=True)
+        )
+        lines.append(
+            f"the generator's own scale: period {g['period_cents']:.1f} c; classes {classes}"
+        )
     parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.timings_s.items())
     lines.append(f"time: {result.elapsed_s:.1f} s ({parts})")
     lines.append(f"wrote {result.path}/ ({len(result.files)} files)")

@@ -23,6 +23,7 @@ from xentune.errors import CheckpointError, ConfigError
 from xentune.generator.controls import SampleScore, random_chords, score_samples
 from xentune.generator.energy import Energy
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, refine, sample_pieces
+from xentune.generator.scale_model import ScalePieceModel
 from xentune.generator.score import Score, save_scores
 from xentune.generator.train import TrainConfig, load_trained, train, untrained_model
 from xentune.progress import progress_bar
@@ -192,6 +193,9 @@ class RunResult:
         chords), raw and refined, scored alike (empty when the run scored no controls).
     scale_from : str
         Which samples the scale was read from (``raw`` or ``refined``).
+    generator_scale : dict or None
+        The scale generator's own scale (``period_cents``, ``classes_cents``, ``usage``), read
+        from its parameters; ``None`` for the flow.
     """
 
     path: Path
@@ -204,6 +208,7 @@ class RunResult:
     files: list[str] = field(default_factory=list)
     controls: tuple[SampleScore, ...] = ()
     scale_from: str = "raw"
+    generator_scale: dict[str, Any] | None = None
 
 
 def piece_midi_notes(score: Score) -> MidiNotes:
@@ -534,6 +539,7 @@ def generate_run(
         edos = emergent_edos(scale, n_range=range(5, 32), top=5)
         t = lap("analysis", t)
         controls: tuple[SampleScore, ...] = ()
+        generator_scale: dict[str, Any] | None = None
         if config.controls:
             with _cpu_threads(config.cpu_threads, device):
                 controls = _controls(
@@ -545,9 +551,16 @@ def generate_run(
                     minima_cents=minima,
                     device=device,
                 )
-            write_text_atomic(
-                tmp / "controls.json", json.dumps(_controls_dict(config, controls), indent=1) + "\n"
-            )
+            controls_data = _controls_dict(config, controls)
+            if isinstance(trained.model, ScalePieceModel):
+                period_c, classes_c, usage = trained.model.scale_cents()
+                generator_scale = {
+                    "period_cents": period_c,
+                    "classes_cents": list(classes_c),
+                    "usage": list(usage),
+                }
+                controls_data["generator_scale"] = generator_scale
+            write_text_atomic(tmp / "controls.json", json.dumps(controls_data, indent=1) + "\n")
             t = lap("controls", t)
         write_text_atomic(tmp / "training.json", json.dumps(_training_dict(trained.history)) + "\n")
         config_data = _config_dict(config, spectrum, device)
@@ -569,4 +582,5 @@ def generate_run(
         files=files,
         controls=controls,
         scale_from=config.scale_from,
+        generator_scale=generator_scale,
     )

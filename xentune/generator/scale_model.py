@@ -230,6 +230,33 @@ class ScalePieceModel(nn.Module):
         log_q = log_q + log_p_choices + log_q_notes.sum((-1, -2))
         return cents, log_q, log_p_choices
 
+    def scale_cents(self) -> tuple[float, tuple[float, ...], tuple[float, ...]]:
+        """The generator's own scale: its mean period and classes, and how often each is played.
+
+        Returns
+        -------
+        period_cents : float
+        classes_cents : tuple of float
+            Mean pitch class of each degree above the root, ascending (the root, 0, first).
+        usage : tuple of float
+            Share of notes on each class (same order), from the degree chains' stationary use
+            (estimated on 256 draws from a fixed seed).
+        """
+        cfg = self.config
+        with torch.no_grad():
+            span = cfg.period_high_cents - cfg.period_low_cents
+            period = cfg.period_low_cents + span * torch.sigmoid(self.period_loc)
+            classes = torch.cat([torch.zeros(1), period * torch.sigmoid(self.class_loc.cpu())])
+            degree, _ = self._choose_chords(256, torch.Generator(self.offset.device).manual_seed(0))
+            usage = torch.bincount(degree.flatten().cpu(), minlength=cfg.n_classes).double()
+            usage = usage / usage.sum()
+        order = torch.argsort(classes)
+        return (
+            float(period),
+            tuple(float(classes[i]) for i in order),
+            tuple(float(usage[i]) for i in order),
+        )
+
     def sample(self, n: int, *, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """``n`` pieces ``(n, V, T)`` and the log-density of each draw ``(n,)``."""
         cents, log_q, _ = self.sample_with_score(n, generator=generator)

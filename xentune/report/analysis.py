@@ -253,6 +253,9 @@ class Controls:
     near_minimum_cents: float
     rows: tuple[ControlRow, ...]
     verdict: str
+    generator_period_cents: float | None  # the scale generator's own mean period (None: a flow)
+    generator_classes_cents: tuple[float, ...]  # its mean pitch classes, the root (0) first
+    generator_class_usage: tuple[float, ...]  # share of notes on each class
 
 
 @dataclass(frozen=True)
@@ -1203,12 +1206,16 @@ def _controls(path: Path) -> Controls | None:
     data = _read_json(path, what="controls.json")
     try:
         rows = tuple(_from_dict(ControlRow, row) for row in data["rows"])
+        gen = data.get("generator_scale")
         return Controls(
             pieces=int(data["pieces"]),
             refine_steps=int(data["refine_steps"]),
             near_minimum_cents=float(data["near_minimum_cents"]),
             rows=rows,
             verdict=_controls_verdict(rows),
+            generator_period_cents=None if gen is None else float(gen["period_cents"]),
+            generator_classes_cents=() if gen is None else tuple(map(float, gen["classes_cents"])),
+            generator_class_usage=() if gen is None else tuple(map(float, gen["usage"])),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ConfigError(

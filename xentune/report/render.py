@@ -158,6 +158,30 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
             )
         )
 
+    c = r.get("controls")
+    if c and c["generator_period_cents"] is not None:
+        rows = [("period (c)", _cell(r, "/controls/generator_period_cents", ".1f"))]
+        for i in range(len(c["generator_classes_cents"])):
+            rows.append(
+                (
+                    f"class {i}: cents, share of notes",
+                    Cell(
+                        f"/controls/generator_classes_cents/{i}",
+                        f"{c['generator_classes_cents'][i]:.1f} c, "
+                        f"{100 * c['generator_class_usage'][i]:.0f}%",
+                    ),
+                )
+            )
+        tables.append(
+            Table(
+                "generator-scale",
+                "The generator's own scale (its parameters: mean period and pitch classes)",
+                ("", ""),
+                tuple(rows),
+                key_value=True,
+            )
+        )
+
     scale = r["kind"] == "scale"
     headers = ["degree", "cents"]
     headers += ["ratio in file"] if scale else ["strength"]
@@ -474,6 +498,7 @@ def render_html(
     order = [
         ("summary", []),
         ("controls", []),
+        ("generator-scale", []),
         ("degrees", ["density", "curve"]),
         ("minima", []),
         ("landmarks", []),

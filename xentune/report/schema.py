@@ -386,6 +386,14 @@ REPORT_SCHEMA: dict[str, Any] = {
                     "near_minimum_cents": _num("'Near a curve minimum' means within this, cents."),
                     "rows": _arr(_CONTROL_ROW, "trained, untrained and random; raw and refined."),
                     "verdict": _str("How far the trained generator is beyond its controls."),
+                    "generator_period_cents": _num(
+                        "The scale generator's own mean period, cents (null for a flow).",
+                        nullable=True,
+                    ),
+                    "generator_classes_cents": _arr(
+                        _NUMS, "Its mean pitch classes above the root (0 first), cents."
+                    ),
+                    "generator_class_usage": _arr(_NUMS, "Share of notes on each class."),
                 },
                 "The trained generator's samples beside its controls (the untrained generator "
                 "and uniform random chords, each raw and through the same refinement), scored "

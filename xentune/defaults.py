@@ -41,7 +41,7 @@ DEFAULT_VOICES = 4
 DEFAULT_STEPS = 8
 
 #: Optimiser steps of training.
-DEFAULT_TRAIN_STEPS = 300
+DEFAULT_TRAIN_STEPS = 600
 
 #: Final temperature of ``p(x) ~ exp(-E(x) / T)`` (energy in R0 per chord); see `TrainConfig`.
 DEFAULT_TEMPERATURE = 0.15

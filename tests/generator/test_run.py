@@ -17,6 +17,8 @@ from xentune.generator.run import RunConfig, RunResult, generate_run, piece_midi
 from xentune.generator.score import Score, load_scores
 from xentune.generator.train import TrainConfig, load_trained
 from xentune.synth.audio_io import read_audio
+from xentune.timbre import parse_timbre
+from xentune.tuning.emergence import emergent_scale
 from xentune.tuning.midi import read_midi
 from xentune.tuning.scala import read_kbm, read_scl
 
@@ -103,8 +105,65 @@ def test_tiny_run(tmp_path: Path) -> None:
         "render",
         "audio_midi",
         "analysis",
+        "controls",
         "report",
     }
+    check_controls(result, config)
+
+
+def check_controls(result: RunResult, config: RunConfig) -> None:
+    """The controls are in the same run: controls.json, report.json, the result; raw and refined."""
+    out = result.path
+    expected = {
+        (source, stage)
+        for source in ("trained", "untrained", "random")
+        for stage in (("raw", "refined") if config.refine_steps else ("raw",))
+    }
+    assert {(r.source, r.stage) for r in result.controls} == expected
+    saved = json.loads((out / "controls.json").read_text())
+    assert saved["refine_steps"] == config.refine_steps
+    assert {(r["source"], r["stage"]) for r in saved["rows"]} == expected
+    report = json.loads((out / "report.json").read_text())
+    rows = report["controls"]["rows"]
+    assert [(r["source"], r["stage"]) for r in rows] == [
+        (r.source, r.stage) for r in result.controls
+    ]
+    for row, mine in zip(rows, result.controls, strict=True):
+        assert row["peakedness_nats"] == pytest.approx(mine.peakedness_nats)
+        assert 0 <= row["near_minimum_fraction"] <= 1 and 0 < row["chance_fraction"] < 1
+    assert "Raw samples of the trained generator" in report["controls"]["verdict"]
+    assert report["controls"]["verdict"] in report["findings"]
+    assert "table-controls" in (out / "report.html").read_text()
+    assert "beside its controls" in (out / "report.md").read_text()
+    # The scale generator's own scale (its parameters) is in controls.json and the report.
+    gen = saved["generator_scale"]
+    assert 1000 <= gen["period_cents"] <= 1450 and gen["classes_cents"][0] == 0.0
+    assert len(gen["classes_cents"]) == config.train.n_classes
+    assert sum(gen["usage"]) == pytest.approx(1.0)
+    assert report["controls"]["generator_period_cents"] == pytest.approx(gen["period_cents"])
+    assert result.generator_scale == gen
+    # The scale is read from the generator's raw samples (score-raw.json when the pieces played
+    # were refined), and the report says so.
+    assert report["emergence"]["samples"] == config.scale_from
+    if config.refine_steps and config.scale_from == "raw":
+        raw = np.stack([s.cents for s in load_scores(out / "score-raw.json")])
+        played = np.stack([s.cents for s in load_scores(out / "score.json")])
+        assert not np.allclose(raw, played)
+        scale = emergent_scale(raw, spectrum=parse_timbre(config.train.timbre))
+        assert scale.period_cents == pytest.approx(result.scale.period_cents)
+        assert scale.steps_cents == pytest.approx(result.scale.steps_cents)
+
+
+def test_refined_scale_and_no_refinement(tmp_path: Path) -> None:
+    refined = generate_run(_tiny(seed=2, scale_from="refined"), tmp_path / "a", quiet=True)
+    assert refined.scale_from == "refined"
+    assert json.loads((refined.path / "report.json").read_text())["emergence"]["samples"] == (
+        "refined"
+    )
+    config = _tiny(seed=2, refine_steps=0)
+    plain = generate_run(config, tmp_path / "b", quiet=True)
+    assert not (plain.path / "score-raw.json").exists()
+    check_controls(plain, config)
 
 
 def test_resume_continues_a_killed_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,6 +216,7 @@ def test_piece_midi_notes_skip_padding() -> None:
         ({"device": "tpu"}, "tpu"),
         ({"cpu_threads": 0}, "cpu_threads=0"),
         ({"refine_steps": -1}, "--refine-steps -1"),
+        ({"scale_from": "cooked"}, "--scale-from cooked"),
     ],
 )
 def test_bad_run_config(kwargs: dict[str, object], match: str) -> None:

@@ -22,25 +22,39 @@ from xentune.tuning.emergence import (
     find_period,
     interval_pool,
     peakedness,
+    period_self_similarity,
 )
 
 JUST = [Fraction(6, 5), Fraction(5, 4), Fraction(4, 3), Fraction(3, 2), Fraction(5, 3)]
 JUST_CENTS = np.array([1200 * math.log2(r) for r in JUST])
 
 
-def _dyads(intervals_cents: np.ndarray, *, n: int, noise_cents: float, seed: int) -> np.ndarray:
-    """Two-voice pieces (S, 2, T): a random bass and, above it, one of the intervals plus noise."""
+def _dyads(
+    intervals_cents: np.ndarray,
+    *,
+    n: int,
+    noise_cents: float,
+    seed: int,
+    period_cents: float | None = None,
+) -> np.ndarray:
+    """Two-voice pieces (S, 2, T): a random bass and, above it, one of the intervals plus noise.
+
+    With ``period_cents``, each interval is also played 0, 1 or 2 periods wider (compound
+    intervals: the evidence of a period in the data).
+    """
     rng = np.random.default_rng(seed)
     s, t = n, 16
     bass = rng.uniform(-1200, 0, size=(s, t))
     pick = rng.integers(0, len(intervals_cents), size=(s, t))
     upper = bass + intervals_cents[pick] + rng.normal(0, noise_cents, size=(s, t))
+    if period_cents is not None:
+        upper += period_cents * rng.integers(0, 3, size=(s, t))
     return np.stack([bass, upper], axis=1)  # (S, 2, T)
 
 
 def test_just_intervals_found_within_a_cent() -> None:
     # Dyads at the five just intervals and the octave, 3 cents of noise: each peak within 1 cent.
-    data = _dyads(np.append(JUST_CENTS, 1200.0), n=64, noise_cents=3.0, seed=1)
+    data = _dyads(np.append(JUST_CENTS, 1200.0), n=64, noise_cents=3.0, seed=1, period_cents=1200)
     scale = emergent_scale(data, spectrum=parse_timbre("harmonic"), include_successive=False)
     assert scale.period_source == "data"
     assert abs(scale.period_cents - 1200.0) < 1.0
@@ -53,7 +67,13 @@ def test_just_intervals_found_within_a_cent() -> None:
 def test_stretched_period_and_steps_found() -> None:
     # The same dyads stretched by log2(2.1): the pseudo-octave 1284.47 cents is found in the data.
     stretch = math.log2(2.1)
-    data = _dyads(np.append(JUST_CENTS, 1200.0) * stretch, n=64, noise_cents=3.0, seed=2)
+    data = _dyads(
+        np.append(JUST_CENTS, 1200.0) * stretch,
+        n=64,
+        noise_cents=3.0,
+        seed=2,
+        period_cents=1200 * stretch,
+    )
     scale = emergent_scale(
         data, spectrum=parse_timbre("stretched:octave=2.1"), include_successive=False
     )
@@ -65,18 +85,48 @@ def test_stretched_period_and_steps_found() -> None:
 
 def test_period_found_in_data_away_from_guide() -> None:
     # Octaves played 6 cents wide: the data, not the timbre, decides the period.
-    data = _dyads(np.array([386.3, 1206.0]), n=32, noise_cents=2.0, seed=3)
+    data = _dyads(np.array([386.3, 702.0]), n=32, noise_cents=2.0, seed=3, period_cents=1206.0)
     scale = emergent_scale(data, spectrum=parse_timbre("harmonic"), include_successive=False)
+    assert scale.period_source == "data"
     assert abs(scale.period_cents - 1206.0) < 1.0
-    assert find_period(data[:, 1] - data[:, 0], guide_cents=1200.0) == pytest.approx(
-        1206.0, abs=1.0
+    found = find_period(data[:, 1] - data[:, 0])
+    assert found is not None
+    assert found[0] == pytest.approx(1206.0, abs=1.0)
+    assert found[1] > 0.5
+
+
+@pytest.mark.parametrize("period", [1040.0, 1200.0, 1284.47, 1400.0])
+def test_period_from_data_ignores_the_declared_pseudo_octave(period: float) -> None:
+    # A known period anywhere in 1000-1450 cents is found whatever the timbre declares (2.1 here).
+    steps = np.array([0.27, 0.44, 0.61, 0.83]) * period
+    data = _dyads(steps, n=48, noise_cents=3.0, seed=11, period_cents=period)
+    scale = emergent_scale(
+        data, spectrum=parse_timbre("stretched:octave=2.1"), include_successive=False
     )
+    assert scale.period_source == "data"
+    assert scale.period_cents == pytest.approx(period, abs=1.5)
+    assert scale.period_similarity is not None and scale.period_similarity > 0.35
 
 
-def test_period_from_a_double_octave() -> None:
-    # No octaves at all, but double octaves: the period is half their peak.
-    values = np.random.default_rng(4).normal(2401.0, 2.0, size=500)
-    assert find_period(values, guide_cents=1200.0) == pytest.approx(1200.5, abs=0.5)
+def test_self_similarity_peaks_at_the_period() -> None:
+    data = _dyads(JUST_CENTS, n=48, noise_cents=2.0, seed=12, period_cents=1200.0)
+    lags, sim = period_self_similarity(data[:, 1] - data[:, 0])
+    assert lags[0] == 1000.0 and lags[-1] == 1450.0
+    assert lags[int(np.nanargmax(sim))] == pytest.approx(1200.0, abs=1.0)
+    # Far from the period the density does not match its shifted copy.
+    assert np.nanmax(sim[np.abs(lags - 1200.0) > 30]) < 0.5 * np.nanmax(sim)
+
+
+def test_uniform_intervals_show_no_period() -> None:
+    for seed in range(5):
+        x = np.sort(np.random.default_rng(seed).uniform(-1500, 2100, size=(16, 4, 8)), axis=1)
+        assert find_period(interval_pool(x)) is None
+
+
+def test_no_compound_intervals_no_period() -> None:
+    # Every interval inside one octave: a period cannot be read from such data.
+    data = _dyads(np.append(JUST_CENTS, 1200.0), n=64, noise_cents=3.0, seed=1)
+    assert find_period(data[:, 1] - data[:, 0]) is None
 
 
 def test_no_wide_intervals_falls_back_to_the_timbre() -> None:

@@ -61,6 +61,29 @@ def summary(result: RunResult) -> str:
             f"best equal division of the period (n = 5..31): {best.n} "
             f"(RMS {best.rms_error_cents:.1f} cents = {best.relative_rms_error:.3f} of a step); next {others}"
         )
+    if result.controls:
+        lines.append(
+            f"scale read from the {result.scale_from} samples; the generator beside its controls "
+            "(same run, same metrics):"
+        )
+        lines.append(
+            "  samples    stage    peakedness  near minima  chance  period (from)   steps  criteria"
+        )
+        for row in result.controls:
+            crit = "-" if row.passed is None else ("pass" if row.passed else "FAIL")
+            lines.append(
+                f"  {row.source:10s} {row.stage:8s} {row.peakedness_nats:7.2f} nats "
+                f"{100 * row.near_minimum_fraction:10.1f}% {100 * row.chance_fraction:6.1f}%  "
+                f"{row.period_cents:7.1f} ({row.period_source:6s}) {len(row.steps_cents):5d}  {crit}"
+            )
+    if result.generator_scale is not None:
+        g = result.generator_scale
+        classes = ", ".join(
+            f"{c:.0f} ({100 * u:.0f}%)" for c, u in zip(g["classes_cents"], g["usage"], strict=True)
+        )
+        lines.append(
+            f"the generator's own scale: period {g['period_cents']:.1f} c; classes {classes}"
+        )
     parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.timings_s.items())
     lines.append(f"time: {result.elapsed_s:.1f} s ({parts})")
     lines.append(f"wrote {result.path}/ ({len(result.files)} files)")
@@ -105,6 +128,12 @@ def generate_command(
             max=MAX_REFINE_STEPS,
         ),
     ] = DEFAULT_REFINE_STEPS,
+    scale_from: Annotated[
+        str,
+        typer.Option(
+            help="Read the exported scale from the generator's raw samples (raw) or the refined ones"
+        ),
+    ] = "raw",
     seed: Annotated[int, typer.Option(help="Seed of training and sampling", max=MAX_SEED)] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     sample_rate: Annotated[
@@ -188,6 +217,7 @@ def generate_command(
         device=device,
         refine_steps=refine_steps,
         exports=exports,
+        scale_from=scale_from,
     )
 
     # On Ctrl-C or SIGTERM the run keeps its checkpoint as OUT.interrupted.pt and says how to

@@ -22,10 +22,19 @@ from xentune import defaults
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError, Interrupted
+from xentune.generator.controls import SampleScore, random_chords, score_samples
+from xentune.generator.energy import Energy
 from xentune.generator.exports import ExportConfig, write_scale_files
-from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, sample_pieces
+from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, refine, sample_pieces
+from xentune.generator.scale_model import ScalePieceModel
 from xentune.generator.score import Score, save_scores
-from xentune.generator.train import TrainConfig, check_resumable, load_trained, train
+from xentune.generator.train import (
+    TrainConfig,
+    check_resumable,
+    load_trained,
+    train,
+    untrained_model,
+)
 from xentune.progress import progress_bar
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.synth.additive import render_scores
@@ -47,6 +56,7 @@ __all__ = [
     "DEFAULT_SAMPLE_RATE",
     "RunConfig",
     "RunResult",
+    "SCALE_FROM",
     "generate_run",
     "piece_midi_notes",
 ]
@@ -71,6 +81,15 @@ _FULL_VELOCITY = 127
 #: The dissonance curve is searched for minima up to this ratio, or past the emergent period.
 _CURVE_MAX_RATIO = 2.3
 
+#: Which samples the exported scale (scale.scl, the report) is read from: the generator's own
+#: ``raw`` samples (the default: the emergence xentune reports is the generator's) or the
+#: ``refined`` ones (after gradient descent on the energy, which finds the dyad-curve minima by
+#: construction, whatever the generator learned).
+SCALE_FROM = ("raw", "refined")
+
+#: Seed offset of the random-chords control (so that it never shares noise with the generator).
+_RANDOM_CONTROL_SEED_OFFSET = 7919
+
 
 @dataclass(frozen=True)
 class RunConfig:
@@ -94,10 +113,17 @@ class RunConfig:
     exports : ExportConfig
         How the scale files and the MIDI files are written.
     refine_steps : int
-        Gradient steps on the energy applied to each sampled piece (0: the model's raw samples).
-        The default settles each sample into the minimum of its own basin of the energy: with
-        the training defaults, raw samples are spread around the curve minima and the interval
-        density is nearly flat, refined ones sit on them.
+        Gradient steps on the energy applied to each sampled piece for listening (0: the
+        model's raw samples). Refinement settles each sample into the minimum of its own basin
+        of the energy; since the chord energy is the dyad curve summed over voice pairs, refined
+        intervals sit on the curve minima by construction, so the run reports raw and refined
+        samples separately, beside the same refinement applied to its controls.
+    scale_from : str
+        ``raw`` (default) or ``refined``: which samples the exported scale and the report's
+        analysis are read from (see `SCALE_FROM`).
+    controls : bool
+        Score the controls (uniform random chords and the untrained generator, raw and refined)
+        in the same run (`xentune.generator.controls`).
     """
 
     train: TrainConfig
@@ -108,6 +134,8 @@ class RunConfig:
     refine_steps: int = DEFAULT_REFINE_STEPS
     cpu_threads: int = DEFAULT_CPU_THREADS
     exports: ExportConfig = field(default_factory=ExportConfig)
+    scale_from: str = "raw"
+    controls: bool = True
 
     def __post_init__(self) -> None:
         if (
@@ -154,6 +182,10 @@ class RunConfig:
         n = self.cpu_threads
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 256:
             raise ConfigError(f"cpu_threads={n}: must be an integer in 1..256 (e.g. 1)")
+        if self.scale_from not in SCALE_FROM:
+            raise ConfigError(
+                f"--scale-from {self.scale_from}: must be one of {', '.join(SCALE_FROM)} (e.g. raw)"
+            )
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"--device {self.device}: unknown device; use auto, cpu or cuda")
 
@@ -180,6 +212,14 @@ class RunResult:
         Wall-clock seconds of the whole run.
     files : list of str
         File names written in the run folder.
+    controls : tuple of SampleScore
+        The trained generator's samples and the controls (untrained generator, uniform random
+        chords), raw and refined, scored alike (empty when the run scored no controls).
+    scale_from : str
+        Which samples the scale was read from (``raw`` or ``refined``).
+    generator_scale : dict or None
+        The scale generator's own scale (``period_cents``, ``classes_cents``, ``usage``), read
+        from its parameters; ``None`` for the flow.
     """
 
     path: Path
@@ -190,6 +230,9 @@ class RunResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     elapsed_s: float = 0.0
     files: list[str] = field(default_factory=list)
+    controls: tuple[SampleScore, ...] = ()
+    scale_from: str = "raw"
+    generator_scale: dict[str, Any] | None = None
 
 
 def piece_midi_notes(score: Score) -> MidiNotes:
@@ -237,6 +280,7 @@ def _config_dict(config: RunConfig, spectrum: Spectrum, device: torch.device) ->
         "reference_hz": t.reference_hz,
         "step_s": config.step_s,
         "refine_steps": config.refine_steps,
+        "scale_from": config.scale_from,
         "cpu_threads": config.cpu_threads,
         "exports": config.exports.to_dict(),
         "energy": t.energy.to_dict(),
@@ -274,6 +318,77 @@ def _cpu_threads(n_threads: int, device: torch.device) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def _controls(
+    config: RunConfig,
+    *,
+    spectrum: Spectrum,
+    trained_raw: torch.Tensor,
+    trained_refined: torch.Tensor | None,
+    energy: Energy,
+    minima_cents: tuple[float, ...],
+    device: torch.device,
+) -> tuple[SampleScore, ...]:
+    """The trained generator's samples and its controls, raw and refined, scored alike.
+
+    Controls (DESIGN section 4, "Emergence"): the generator before training (its seed's initial
+    weights) and uniform random chords over the energy's range, as many pieces of the same shape,
+    each put through the same refinement as the generator's samples.
+    """
+    t = config.train
+    untrained = sample_pieces(
+        untrained_model(t, spectrum=spectrum, device=device),
+        n_pieces=config.pieces,
+        seed=t.seed,
+        device=device,
+    )
+    generator = torch.Generator(device=device)
+    generator.manual_seed(t.seed + _RANDOM_CONTROL_SEED_OFFSET)
+    chords = random_chords(
+        config.pieces,
+        voices=t.voices,
+        steps=t.steps,
+        low_cents=t.energy.range_low_cents,
+        high_cents=t.energy.range_high_cents,
+        generator=generator,
+    )
+    rows = []
+    for source, raw, refined in (
+        ("trained", trained_raw, trained_refined),
+        ("untrained", untrained, None),
+        ("random", chords, None),
+    ):
+        stages: list[tuple[str, torch.Tensor]] = [("raw", raw)]
+        if config.refine_steps > 0:
+            if refined is None:
+                refined = refine(raw, energy, steps=config.refine_steps)
+            stages.append(("refined", refined))
+        for stage, x in stages:
+            rows.append(
+                score_samples(
+                    x,
+                    source=source,
+                    stage=stage,
+                    timbre=t.timbre,
+                    spectrum=spectrum,
+                    minima_cents=minima_cents,
+                )
+            )
+    return tuple(rows)
+
+
+def _controls_dict(config: RunConfig, controls: tuple[SampleScore, ...]) -> dict[str, Any]:
+    from xentune.generator.controls import NEAR_MINIMUM_CENTS
+
+    return {
+        "format": "xentune-controls",
+        "version": 1,
+        "pieces": config.pieces,
+        "refine_steps": config.refine_steps,
+        "near_minimum_cents": NEAR_MINIMUM_CENTS,
+        "rows": [row.to_dict() for row in controls],
+    }
 
 
 def _write_report(run_dir: Path) -> list[Path]:
@@ -425,28 +540,35 @@ def generate_run(
                 quiet=quiet,
             )
             t = lap("train", t)
-            cents = sample_pieces(
-                trained.model,
-                n_pieces=config.pieces,
-                seed=config.train.seed,
-                energy=trained.energy,
-                refine_steps=config.refine_steps,
-                device=device,
+            raw = sample_pieces(
+                trained.model, n_pieces=config.pieces, seed=config.train.seed, device=device
+            )  # (S, V, T) cents, the generator's own samples
+            played = (
+                refine(raw, trained.energy.to(device), steps=config.refine_steps)
+                if config.refine_steps > 0
+                else raw
             )
-        pieces = cents.detach().to("cpu", torch.float64).numpy()  # (S, V, T) cents
+        pieces = played.detach().to("cpu", torch.float64).numpy()  # (S, V, T) cents
+        raw_pieces = raw.detach().to("cpu", torch.float64).numpy()  # (S, V, T) cents
         t = lap("sample", t)
         spec_dict = spectrum.to_dict()
-        scores = [
-            Score.from_chords(
-                pieces[s],
-                step_s=config.step_s,
-                timbre=config.train.timbre,
-                reference_hz=ref_hz,
-                spectrum=spec_dict,
-            )
-            for s in range(config.pieces)
-        ]
+
+        def as_scores(x: np.ndarray) -> list[Score]:
+            return [
+                Score.from_chords(
+                    x[s],
+                    step_s=config.step_s,
+                    timbre=config.train.timbre,
+                    reference_hz=ref_hz,
+                    spectrum=spec_dict,
+                )
+                for s in range(config.pieces)
+            ]
+
+        scores = as_scores(pieces)
         save_scores(tmp / "score.json", scores)
+        if config.refine_steps > 0:
+            save_scores(tmp / "score-raw.json", as_scores(raw_pieces))
         t = lap("score", t)
         with (
             _cpu_threads(config.cpu_threads, device),
@@ -484,7 +606,8 @@ def generate_run(
                 )
                 bar.advance(1)
         t = lap("audio_midi", t)
-        scale = emergent_scale(pieces, spectrum=spectrum)
+        scale_pieces = raw_pieces if config.scale_from == "raw" else pieces
+        scale = emergent_scale(scale_pieces, spectrum=spectrum)
         with _cpu_threads(config.cpu_threads, device):
             write_scale_files(
                 tmp,
@@ -501,6 +624,30 @@ def generate_run(
         comparisons = compare_steps(scale, minima_cents=minima)
         edos = emergent_edos(scale, n_range=range(5, 32), top=5)
         t = lap("analysis", t)
+        controls: tuple[SampleScore, ...] = ()
+        generator_scale: dict[str, Any] | None = None
+        if config.controls:
+            with _cpu_threads(config.cpu_threads, device):
+                controls = _controls(
+                    config,
+                    spectrum=spectrum,
+                    trained_raw=raw,
+                    trained_refined=played if config.refine_steps > 0 else None,
+                    energy=trained.energy,
+                    minima_cents=minima,
+                    device=device,
+                )
+            controls_data = _controls_dict(config, controls)
+            if isinstance(trained.model, ScalePieceModel):
+                period_c, classes_c, usage = trained.model.scale_cents()
+                generator_scale = {
+                    "period_cents": period_c,
+                    "classes_cents": list(classes_c),
+                    "usage": list(usage),
+                }
+                controls_data["generator_scale"] = generator_scale
+            write_text_atomic(tmp / "controls.json", json.dumps(controls_data, indent=1) + "\n")
+            t = lap("controls", t)
         write_text_atomic(tmp / "training.json", json.dumps(_training_dict(trained.history)) + "\n")
         config_data = _config_dict(config, spectrum, device)
         config_data["timings_s"] = dict(timings)
@@ -519,4 +666,7 @@ def generate_run(
         timings_s=timings,
         elapsed_s=elapsed,
         files=files,
+        controls=controls,
+        scale_from=config.scale_from,
+        generator_scale=generator_scale,
     )

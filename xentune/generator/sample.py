@@ -8,6 +8,7 @@ from xentune import defaults
 from xentune.errors import ConfigError
 from xentune.generator.energy import Energy
 from xentune.generator.model import PieceFlow
+from xentune.generator.scale_model import ScalePieceModel
 
 __all__ = ["DEFAULT_REFINE_STEPS", "DEFAULT_STEP_S", "refine", "sample_pieces"]
 
@@ -63,7 +64,7 @@ def refine(
 
 
 def sample_pieces(
-    model: PieceFlow,
+    model: PieceFlow | ScalePieceModel,
     *,
     n_pieces: int,
     seed: int,
@@ -75,7 +76,7 @@ def sample_pieces(
 
     Parameters
     ----------
-    model : PieceFlow
+    model : PieceFlow or ScalePieceModel
     n_pieces : int
         Number of pieces S (>= 1).
     seed : int

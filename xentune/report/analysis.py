@@ -33,6 +33,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "Agreement",
     "Analysis",
+    "ControlRow",
+    "Controls",
     "Curve",
     "CurveMinimumEntry",
     "EdoFitEntry",
@@ -217,10 +219,45 @@ class Emergence:
     n_chords: int  # chords (time steps) per piece
     n_intervals: int
     period_source: str  # "data", "timbre", "given" or "default" (see EmergentScale)
+    period_similarity: float | None  # self-similarity of the density at the period (data only)
+    samples: str  # which pieces were pooled: "raw", "refined" or "score" (score.json as given)
     bandwidth_cents: float  # kernel width of the density
     peakedness_nats: float  # KL divergence of the density from a flat one
     grid_cents: tuple[float, ...]  # (G,) over one period
     density: tuple[float, ...]  # (G,) circular kernel density of the pooled intervals, 1/cent
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    """One set of samples scored by the emergence metrics (see ``xentune.generator.controls``)."""
+
+    source: str  # "trained", "untrained" (the generator's initial weights) or "random" chords
+    stage: str  # "raw" (as sampled) or "refined" (after the run's refinement steps)
+    period_cents: float
+    period_source: str
+    period_similarity: float | None
+    steps_cents: tuple[float, ...]
+    peakedness_nats: float  # KL divergence of the pooled interval density from flat
+    near_minimum_fraction: float  # share of sounding intervals near a curve minimum
+    chance_fraction: float  # the share a uniform spread of intervals reaches
+    distinct_chord_fraction: float
+    best_edo: int | None
+    criteria_passed: bool | None  # None: the timbre has no criteria
+    criteria_failures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The trained generator beside its controls in the same run, and by how far it beats them."""
+
+    pieces: int
+    refine_steps: int
+    near_minimum_cents: float
+    rows: tuple[ControlRow, ...]
+    verdict: str
+    generator_period_cents: float | None  # the scale generator's own mean period (None: a flow)
+    generator_classes_cents: tuple[float, ...]  # its mean pitch classes, the root (0) first
+    generator_class_usage: tuple[float, ...]  # share of notes on each class
 
 
 @dataclass(frozen=True)
@@ -309,6 +346,7 @@ class Analysis:
     notes: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()
     use: UseScale | None = None  # the run's scale files, layout and previews; None without a run
+    controls: Controls | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (tuples become lists); ``analysis_from_dict`` reads it back exactly."""
@@ -522,6 +560,7 @@ def _analyse(
     settings: dict[str, Any] | None = None,
     versions: dict[str, str] | None = None,
     notes: list[str] | None = None,
+    controls: Controls | None = None,
 ) -> Analysis:
     notes = list(notes or [])
     inner = [float(c) for c in steps_cents]
@@ -661,6 +700,7 @@ def _analyse(
         settings=dict(settings or {}),
         versions=dict(versions or _versions()),
         notes=tuple(notes),
+        controls=controls,
     )
     return _with_findings(analysis)
 
@@ -731,6 +771,12 @@ def _agreement(steps: list[Step]) -> Agreement | None:
 def _with_findings(a: Analysis) -> Analysis:
     """The report's headline sentences, every number taken from ``a``."""
     out = [a.period.description]
+    if a.emergence is not None and a.emergence.period_source != "data":
+        out.append(
+            "The pieces show no period of their own (no lag of 1000-1450 cents makes the interval "
+            f"density match itself), so the period above is the {a.emergence.period_source}'s, "
+            "not the data's."
+        )
     parts = []
     for s in a.scale_steps:
         if s.just_ratios:
@@ -756,6 +802,8 @@ def _with_findings(a: Analysis) -> Analysis:
         out.append(
             f"Best equal divisions of the period (n = {a.edo.n_min}..{a.edo.n_max}): {best}."
         )
+    if a.controls is not None:
+        out.append(a.controls.verdict)
     if a.agreement is not None:
         out.append(a.agreement.verdict)
     fifth = next((lm for lm in a.landmarks if lm.ratio == "3/2"), None)
@@ -949,8 +997,11 @@ def _from_scores(
     settings: dict[str, Any],
     versions: dict[str, str] | None,
     notes: list[str],
+    samples: str = "score",
+    analysed: list[Score] | None = None,
+    controls: Controls | None = None,
 ) -> Analysis:
-    pieces_cents, cut_notes = _pieces_array(scores, source)
+    pieces_cents, cut_notes = _pieces_array(analysed if analysed is not None else scores, source)
     notes = [*notes, *cut_notes]
     em = emergent_scale(pieces_cents, spectrum=spectrum)
     grid = np.asarray(em.grid_cents, dtype=float)
@@ -962,6 +1013,8 @@ def _from_scores(
         n_chords=int(pieces_cents.shape[2]),
         n_intervals=int(em.n_intervals),
         period_source=str(em.period_source),
+        period_similarity=None if em.period_similarity is None else float(em.period_similarity),
+        samples=samples,
         bandwidth_cents=float(em.bandwidth_cents),
         peakedness_nats=float(em.peakedness),
         grid_cents=tuple(float(x) for x in grid[keep]),
@@ -987,6 +1040,7 @@ def _from_scores(
         settings=settings,
         versions=versions,
         notes=notes,
+        controls=controls,
     )
 
 
@@ -1124,6 +1178,65 @@ def _final_path(d: Path) -> Path:
     return d.with_name(m.group("name")) if m else d
 
 
+def _pct(x: float) -> str:
+    return f"{100.0 * x:.0f}%"
+
+
+def _controls_verdict(rows: tuple[ControlRow, ...]) -> str:
+    """How far the trained generator's samples are beyond its controls, raw and refined, in words."""
+    by = {(r.source, r.stage): r for r in rows}
+    parts = []
+    for stage in ("raw", "refined"):
+        t = by.get(("trained", stage))
+        if t is None:
+            continue
+        u, rnd = by.get(("untrained", stage)), by.get(("random", stage))
+        others = [
+            (name, c) for name, c in (("untrained generator", u), ("random chords", rnd)) if c
+        ]
+        peak = ", ".join(f"{name} {c.peakedness_nats:.2f}" for name, c in others)
+        near = ", ".join(f"{name} {_pct(c.near_minimum_fraction)}" for name, c in others)
+
+        def passed(c: ControlRow) -> str:
+            return "-" if c.criteria_passed is None else ("pass" if c.criteria_passed else "fail")
+
+        crit = ", ".join(f"{name} {passed(c)}" for name, c in others)
+        margin = t.near_minimum_fraction - max(
+            (c.near_minimum_fraction for _, c in others), default=0.0
+        )
+        parts.append(
+            f"{stage.capitalize()} samples of the trained generator: peakedness "
+            f"{t.peakedness_nats:.2f} nats ({peak}); {_pct(t.near_minimum_fraction)} of sounding "
+            f"intervals near a curve minimum ({near}; chance {_pct(t.chance_fraction)}), "
+            f"{100.0 * margin:+.0f} points over the best control; criteria {passed(t)} ({crit})."
+        )
+    return " ".join(parts)
+
+
+def _controls(path: Path) -> Controls | None:
+    """The controls table a run wrote (``controls.json``), or ``None`` for a run without one."""
+    if not path.is_file():
+        return None
+    data = _read_json(path, what="controls.json")
+    try:
+        rows = tuple(_from_dict(ControlRow, row) for row in data["rows"])
+        gen = data.get("generator_scale")
+        return Controls(
+            pieces=int(data["pieces"]),
+            refine_steps=int(data["refine_steps"]),
+            near_minimum_cents=float(data["near_minimum_cents"]),
+            rows=rows,
+            verdict=_controls_verdict(rows),
+            generator_period_cents=None if gen is None else float(gen["period_cents"]),
+            generator_classes_cents=() if gen is None else tuple(map(float, gen["classes_cents"])),
+            generator_class_usage=() if gen is None else tuple(map(float, gen["usage"])),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(
+            f"{path}: corrupted controls.json ({type(e).__name__}: {e}); regenerate the run"
+        ) from None
+
+
 def analysis_for_run(run_dir: str | Path) -> Analysis:
     """Analyse a run folder written by ``xentune generate`` (config.json, training.json, score.json).
 
@@ -1170,6 +1283,18 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
     if not scores:
         raise ScoreError(f"{score_path}: holds no pieces; regenerate the run")
     notes: list[str] = []
+    # The scale is read from the samples the run exported it from: the generator's raw samples
+    # (score-raw.json, written when the played pieces were refined) unless it said otherwise.
+    raw_path = d / "score-raw.json"
+    scale_from = config.get("scale_from", "refined" if config.get("refine_steps") else "raw")
+    analysed, samples = scores, "raw" if not config.get("refine_steps") else "refined"
+    if scale_from == "raw" and raw_path.is_file():
+        analysed, samples = load_scores(raw_path), "raw"
+        notes.append(
+            f"The scale and the interval density are read from the generator's raw samples "
+            f"(score-raw.json); the pieces played (score.json) were refined by "
+            f"{config.get('refine_steps')} gradient steps on the energy."
+        )
     training = None
     elapsed = config.get("elapsed_s")
     elapsed = (
@@ -1195,5 +1320,8 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
         settings=_flat_settings(config),
         versions=versions,
         notes=notes,
+        samples=samples,
+        analysed=analysed,
+        controls=_controls(d / "controls.json"),
     )
     return replace(analysis, use=use_scale_for_run(d, config))

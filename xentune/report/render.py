@@ -116,6 +116,73 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
         ]
     tables.append(Table("summary", "Summary", ("", ""), tuple(summary), key_value=True))
 
+    if r.get("controls"):
+        rows = []
+        for i in range(len(r["controls"]["rows"])):
+            p = f"/controls/rows/{i}"
+            rows.append(
+                (
+                    _cell(r, f"{p}/source"),
+                    _cell(r, f"{p}/stage"),
+                    _cell(r, f"{p}/peakedness_nats", ".2f"),
+                    Cell(
+                        f"{p}/near_minimum_fraction",
+                        f"{100 * _get(r, f'{p}/near_minimum_fraction'):.1f}",
+                    ),
+                    Cell(f"{p}/chance_fraction", f"{100 * _get(r, f'{p}/chance_fraction'):.1f}"),
+                    _cell(r, f"{p}/period_cents", ".1f"),
+                    _cell(r, f"{p}/period_source"),
+                    Cell(f"{p}/steps_cents", str(len(_get(r, f"{p}/steps_cents")))),
+                    _cell(r, f"{p}/best_edo", "d"),
+                    _cell(r, f"{p}/distinct_chord_fraction", ".2f"),
+                    _cell(r, f"{p}/criteria_passed"),
+                )
+            )
+        tables.append(
+            Table(
+                "controls",
+                "The trained generator beside its controls (same run, same metrics)",
+                (
+                    "samples",
+                    "stage",
+                    "peakedness (nats)",
+                    f"near a curve minimum (%, ±{r['controls']['near_minimum_cents']:g} c)",
+                    "chance (%)",
+                    "period (c)",
+                    "period from",
+                    "steps",
+                    "best EDO",
+                    "distinct chords",
+                    "criteria met",
+                ),
+                tuple(rows),
+            )
+        )
+
+    c = r.get("controls")
+    if c and c["generator_period_cents"] is not None:
+        rows = [("period (c)", _cell(r, "/controls/generator_period_cents", ".1f"))]
+        for i in range(len(c["generator_classes_cents"])):
+            rows.append(
+                (
+                    f"class {i}: cents, share of notes",
+                    Cell(
+                        f"/controls/generator_classes_cents/{i}",
+                        f"{c['generator_classes_cents'][i]:.1f} c, "
+                        f"{100 * c['generator_class_usage'][i]:.0f}%",
+                    ),
+                )
+            )
+        tables.append(
+            Table(
+                "generator-scale",
+                "The generator's own scale (its parameters: mean period and pitch classes)",
+                ("", ""),
+                tuple(rows),
+                key_value=True,
+            )
+        )
+
     scale = r["kind"] == "scale"
     headers = ["degree", "cents"]
     headers += ["ratio in file"] if scale else ["strength"]
@@ -437,6 +504,8 @@ def render_html(
     tables = {t.anchor: t for t in report_tables(report)}
     order = [
         ("summary", []),
+        ("controls", []),
+        ("generator-scale", []),
         ("degrees", ["density", "curve"]),
         ("minima", []),
         ("landmarks", []),

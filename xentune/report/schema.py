@@ -118,6 +118,32 @@ _MINIMUM = _obj(
 
 _NUMS = {"type": "number"}
 
+_CONTROL_ROW = _obj(
+    {
+        "source": {
+            "enum": ["trained", "untrained", "random"],
+            "description": "The trained generator, the same generator untrained, or uniform "
+            "random chords.",
+        },
+        "stage": {"enum": ["raw", "refined"], "description": "As sampled, or refined."},
+        "period_cents": _num("Period found in these samples, cents."),
+        "period_source": _str("data, timbre, given or default."),
+        "period_similarity": _num("Self-similarity at the period lag.", nullable=True),
+        "steps_cents": _arr(_NUMS, "Emergent steps, cents."),
+        "peakedness_nats": _num("KL divergence of the interval density from flat, nats."),
+        "near_minimum_fraction": _num("Share of sounding intervals near a curve minimum."),
+        "chance_fraction": _num("That share for a uniform spread of intervals."),
+        "distinct_chord_fraction": _num("Distinct chords over all chords."),
+        "best_edo": _int("Best equal division of the period (5..31).", nullable=True),
+        "criteria_passed": {
+            "type": ["boolean", "null"],
+            "description": "The timbre's emergence criteria met (null: none for this timbre).",
+        },
+        "criteria_failures": _arr({"type": "string"}, "Failed criteria, one line each."),
+    },
+    "One set of samples scored by the emergence metrics.",
+)
+
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://xentune.invalid/report.schema.json",
@@ -250,8 +276,20 @@ REPORT_SCHEMA: dict[str, Any] = {
                     "n_chords": _int("Chords (time steps) per piece.", minimum=1),
                     "n_intervals": _int("Intervals pooled.", minimum=0),
                     "period_source": _str(
-                        "How the period was found: data, timbre, given or default."
+                        "How the period was found: data (the lag of best self-similarity of the "
+                        "interval density, 1000-1450 cents), timbre (the data showed none), given "
+                        "or default."
                     ),
+                    "period_similarity": _num(
+                        "Self-similarity (correlation) of the density at the period lag; null "
+                        "unless the period came from the data.",
+                        nullable=True,
+                    ),
+                    "samples": {
+                        "enum": ["raw", "refined", "score"],
+                        "description": "Which pieces were pooled: the generator's raw samples, "
+                        "refined ones, or a score.json as given.",
+                    },
                     "bandwidth_cents": _num("Kernel width of the density, cents."),
                     "peakedness_nats": _num(
                         "KL divergence of the density from a flat one (0 = flat)."
@@ -398,6 +436,27 @@ REPORT_SCHEMA: dict[str, Any] = {
                     ),
                 },
                 "How to use the run's scale; null without a run folder.",
+                nullable=True,
+            ),
+            "controls": _obj(
+                {
+                    "pieces": _int("Pieces in each set of samples.", minimum=1),
+                    "refine_steps": _int("Refinement steps of the refined rows.", minimum=0),
+                    "near_minimum_cents": _num("'Near a curve minimum' means within this, cents."),
+                    "rows": _arr(_CONTROL_ROW, "trained, untrained and random; raw and refined."),
+                    "verdict": _str("How far the trained generator is beyond its controls."),
+                    "generator_period_cents": _num(
+                        "The scale generator's own mean period, cents (null for a flow).",
+                        nullable=True,
+                    ),
+                    "generator_classes_cents": _arr(
+                        _NUMS, "Its mean pitch classes above the root (0 first), cents."
+                    ),
+                    "generator_class_usage": _arr(_NUMS, "Share of notes on each class."),
+                },
+                "The trained generator's samples beside its controls (the untrained generator "
+                "and uniform random chords, each raw and through the same refinement), scored "
+                "alike; null without a run that scored them.",
                 nullable=True,
             ),
         },

@@ -318,7 +318,7 @@ def temperature_at(config: TrainConfig, step: int) -> float:
 
 
 def _check_model_size(config: TrainConfig) -> None:
-    """Refuse a flow larger than `MAX_MODEL_NUMEL` numbers, counted without allocating (meta device)."""
+    """Refuse a generator larger than `MAX_MODEL_NUMEL` numbers, counted without allocating (meta device)."""
     with torch.device("meta"):
         model = (
             ScalePieceModel(config.scale_config())
@@ -327,10 +327,15 @@ def _check_model_size(config: TrainConfig) -> None:
         )
         numel = sum(t.numel() for t in model.state_dict().values())
     if numel > MAX_MODEL_NUMEL:
+        shape = (
+            f"n_classes={config.n_classes}, n_periods={config.n_periods}"
+            if config.generator == "scale"
+            else f"hidden={config.hidden}, n_bins={config.n_bins}, n_layers={config.n_layers}"
+        )
         raise ConfigError(
-            f"hidden={config.hidden}, n_bins={config.n_bins}, n_layers={config.n_layers}, "
-            f"{config.voices} voices x {config.steps} steps: the generator would hold {numel:,} numbers, "
-            f"more than {MAX_MODEL_NUMEL:,}; use a smaller flow or fewer voices or steps"
+            f"{config.generator} generator with {shape}, {config.voices} voices x {config.steps} "
+            f"steps: it would hold {numel:,} numbers, more than {MAX_MODEL_NUMEL:,}; use a smaller "
+            "generator or fewer voices or steps"
         )
 
 

@@ -97,6 +97,16 @@ def run_record(run_dir: Path, task: Mapping[str, Any]) -> dict[str, Any]:
             "n_near_minimum": int(agreement.get("n_near_minimum", 0)),
             "elapsed_s": _number(settings.get("elapsed_s", 0.0), f"{path}: elapsed_s"),
         }
+        controls = {}
+        for row in (report.get("controls") or {}).get("rows", []):
+            controls[f"{row['source']}-{row['stage']}"] = {
+                "criteria_passed": row.get("criteria_passed"),
+                "near_minimum_fraction": _number(
+                    row["near_minimum_fraction"], f"{path}: controls near_minimum_fraction"
+                ),
+                "peakedness_nats": _number(row["peakedness_nats"], f"{path}: controls peakedness"),
+            }
+        metrics["controls"] = controls
         return {
             "name": run_dir.name,
             "timbre": task["timbre"],
@@ -169,6 +179,19 @@ def aggregate(
             if r["best_edo"] is not None:
                 edos[r["best_edo"]] = edos.get(r["best_edo"], 0) + 1
         peaked = [r["metrics"]["peakedness_nats"] for r in ok]
+        controls = {}
+        for key in sorted({k for r in ok for k in r["metrics"].get("controls", {})}):
+            rows = [r["metrics"]["controls"].get(key) for r in ok]
+            rows = [c for c in rows if c is not None]
+            judged = [c for c in rows if c["criteria_passed"] is not None]
+            controls[key] = {
+                "criteria": _rate(sum(bool(c["criteria_passed"]) for c in judged), n)
+                if judged
+                else None,
+                "mean_near_minimum_fraction": sum(c["near_minimum_fraction"] for c in rows)
+                / len(rows),
+                "mean_peakedness_nats": sum(c["peakedness_nats"] for c in rows) / len(rows),
+            }
         out.append(
             {
                 "timbre": timbre,
@@ -183,6 +206,7 @@ def aggregate(
                     for e, c in sorted(edos.items(), key=lambda x: (-x[1], x[0]))
                 ],
                 "mean_peakedness_nats": sum(peaked) / len(peaked) if peaked else None,
+                "controls": controls,
             }
         )
     return {"groups": out}

@@ -38,6 +38,15 @@ def rate_tables_md(result: dict[str, Any]) -> str:
         lines.append(f"| period = pseudo-octave {p['pseudo_octave_cents']:.1f} c | {_pct(p)} |")
         lines += ["", "| best equal division | runs |", "|---|---|"]
         lines += [f"| {e['edo']}-EDO | {_pct(e)} |" for e in g["best_edo"]]
+        if g["controls"]:
+            lines += [
+                "",
+                "| samples (each run's own controls) | criteria met | mean share near a curve minimum |",
+                "|---|---|---|",
+            ]
+            for key, c in g["controls"].items():
+                crit = _pct(c["criteria"]) if c["criteria"] else "no criteria for this timbre"
+                lines.append(f"| {key} | {crit} | {100 * c['mean_near_minimum_fraction']:.1f} % |")
         if g["mean_peakedness_nats"] is not None:
             lines += [
                 "",
@@ -113,6 +122,15 @@ def _html(result: dict[str, Any], *, has_plot: bool, failed: list[dict[str, Any]
                 [(f"{e['edo']}-EDO", _pct(e)) for e in g["best_edo"]],
             )
         )
+        if g["controls"]:
+            rows = [
+                (
+                    f"{key}: {_pct(c['criteria']) if c['criteria'] else 'no criteria'}",
+                    f"{100 * c['mean_near_minimum_fraction']:.1f} % near a curve minimum",
+                )
+                for key, c in g["controls"].items()
+            ]
+            parts.append(_table_html(("samples: criteria met", "mean share near minima"), rows))
     if failed:
         items = "".join(
             f"<li>{html.escape(r['name'])}: {html.escape(r['error'])}</li>" for r in failed

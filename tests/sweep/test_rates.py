@@ -65,3 +65,23 @@ def test_groups_split_by_timbre():
         records, expected={"a": [702.0], "b": [751.0]}, periods={"a": 1200.0, "b": 1284.4}
     )["groups"]
     assert [(g["timbre"], g["intervals"][0]["k"]) for g in groups] == [("a", 1), ("b", 1)]
+
+
+def test_report_of_all_or_nothing_rates(tmp_path):
+    """Rates of 0 and 1 (Wilson bounds a rounding error inside them) still plot and tabulate."""
+    from xentune.sweep.report import write_sweep_report
+
+    records = [_record("harmonic", s, [316.0, 702.0], 1200.0, 12) for s in range(10)]
+    rates = aggregate(
+        records, expected={"harmonic": [315.6, 386.3, 702.0]}, periods={"harmonic": 1200.0}
+    )
+    result = {
+        "n_runs": 10,
+        "n_ok": 10,
+        "plan": {"timbres": ["harmonic"], "seeds": list(range(10)), "settings": {}},
+        "runs": records,
+        "rates": rates,
+    }
+    paths = write_sweep_report(result, tmp_path)
+    assert [p.name for p in paths] == ["sweep.md", "sweep.html", "sweep-rates.png"]
+    assert "10/10 (100 %" in (tmp_path / "sweep.md").read_text()

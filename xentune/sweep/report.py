@@ -70,9 +70,9 @@ def _plot(result: dict[str, Any], path: Path) -> bool:
         rows = [*g["intervals"], {**g["period"], "cents": g["period"]["pseudo_octave_cents"]}]
         x = list(range(len(rows)))
         rates = [r["rate"] for r in rows]
-        err = [
-            [r["rate"] - r["ci95"][0] for r in rows],
-            [r["ci95"][1] - r["rate"] for r in rows],
+        err = [  # the Wilson bounds can sit a rounding error inside the rate at 0 and 1
+            [max(0.0, r["rate"] - r["ci95"][0]) for r in rows],
+            [max(0.0, r["ci95"][1] - r["rate"]) for r in rows],
         ]
         colors = ["tab:blue"] * (len(rows) - 1) + ["tab:gray"]
         ax.bar(x, rates, yerr=err, color=colors, capsize=3)

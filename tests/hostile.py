@@ -7,7 +7,21 @@ from pathlib import Path
 
 from tests.conftest import CliResult, assert_one_line_error
 
-__all__ = ["assert_refused", "snapshot"]
+__all__ = ["COVERED_HERE", "assert_refused", "cli_commands", "snapshot"]
+
+#: Commands whose hostile cases live elsewhere (``sweep``: tests/sweep/test_runner.py).
+_COVERED_ELSEWHERE = {"sweep"}
+
+
+def cli_commands() -> set[str]:
+    """Every top-level command the CLI registers (a new command must join the hostile tests)."""
+    from xentune.cli import app
+
+    return {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+
+
+#: The commands each hostile test module must cover.
+COVERED_HERE = cli_commands() - _COVERED_ELSEWHERE
 
 
 def snapshot(folder: Path) -> dict[str, str]:

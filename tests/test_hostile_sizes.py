@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult
-from tests.hostile import assert_refused, snapshot
+from tests.hostile import COVERED_HERE, assert_refused, snapshot
 from tests.test_hostile_numbers import inputs  # noqa: F401 (the fixture of hostile files)
 
 #: (arguments, fragment of the error). Paths are relative to the ``inputs`` folder.
@@ -114,17 +114,7 @@ def test_too_many_pitches_to_sample_are_refused(
 
 
 def test_every_command_is_covered() -> None:
-    commands = {a[0] for a, _ in CASES}
-    assert commands == {
-        "train",
-        "generate",
-        "sample",
-        "render",
-        "analyze",
-        "curve",
-        "score",
-        "timbre",
-    }
+    assert {a[0] for a, _ in CASES} == COVERED_HERE
 
 
 @pytest.mark.parametrize(

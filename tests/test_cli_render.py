@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import assert_one_line_error
-from xentune.generator.score import Score, save_scores
-from xentune.synth.audio_io import measure_lufs, read_audio
+from xentune.audio_io import measure_lufs, read_audio
+from xentune.score import Score, save_scores
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import assert_one_line_error
-from xentune.generator.score import load_scores
 from xentune.generator.train import load_trained
+from xentune.score import load_scores
 
 #: A training run of a few seconds.
 FAST = ["--voices", "2", "--steps", "3", "--train-steps", "4", "--quiet"]

@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xentune.errors import ConfigError, ScalaError, ScoreError, SpecError, XentuneError
-from xentune.generator.score import scores_from_json
 from xentune.safe_read import (
     MAX_DEPTH,
     finite_number,
@@ -22,7 +21,8 @@ from xentune.safe_read import (
     read_json,
     read_text,
 )
-from xentune.timbre import spectrum_from_dict
+from xentune.score import scores_from_json
+from xentune.spectrum import spectrum_from_dict
 from xentune.tuning.scala import parse_kbm, parse_scl
 
 #: JSON values of every kind, hostile numbers included (huge ints, 1e308, NaN, infinity).

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 from xentune.errors import XentuneError
 
 if TYPE_CHECKING:
-    from xentune.timbre import Spectrum, parse_timbre
+    from xentune.spectrum import Spectrum
+    from xentune.timbre import parse_timbre
 
 __all__ = ["Spectrum", "XentuneError", "parse_timbre"]
 __version__ = "0.1.0"
 
 #: Names loaded on first use: they import torch, which ``xentune --help`` must not.
-_LAZY = {"Spectrum": "xentune.timbre", "parse_timbre": "xentune.timbre"}
+_LAZY = {"Spectrum": "xentune.spectrum", "parse_timbre": "xentune.timbre"}
 
 
 def __getattr__(name: str) -> Any:

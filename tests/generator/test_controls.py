@@ -13,9 +13,9 @@ from xentune.generator.controls import (
     random_chords,
     score_samples,
 )
-from xentune.generator.score import Score, save_scores
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.report.analysis import analysis_for_score
+from xentune.score import Score, save_scores
 from xentune.timbre import parse_timbre
 from xentune.tuning.emergence import near_minimum_fraction
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
+from xentune.audio_io import read_audio
 from xentune.errors import ConfigError, SpecError
 from xentune.generator.run import RunConfig, RunResult, generate_run, piece_midi_notes
-from xentune.generator.score import Score, load_scores
 from xentune.generator.train import TrainConfig, load_trained
-from xentune.synth.audio_io import read_audio
+from xentune.score import Score, load_scores
 from xentune.timbre import parse_timbre
 from xentune.tuning.emergence import emergent_scale
 from xentune.tuning.midi import read_midi

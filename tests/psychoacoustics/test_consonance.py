@@ -21,7 +21,8 @@ from xentune.psychoacoustics.consonance import (
 )
 from xentune.psychoacoustics.harmonicity import harmonicity
 from xentune.psychoacoustics.roughness import roughness
-from xentune.timbre import Spectrum, parse_timbre
+from xentune.spectrum import Spectrum
+from xentune.timbre import parse_timbre
 
 
 def _midi_hz(midi: list[float]) -> list[float]:

@@ -18,7 +18,8 @@ from xentune.psychoacoustics.curve import (
     dyad_dissonance,
     minima_of_curve,
 )
-from xentune.timbre import Spectrum, parse_timbre
+from xentune.spectrum import Spectrum
+from xentune.timbre import parse_timbre
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 

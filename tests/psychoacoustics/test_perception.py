@@ -38,7 +38,7 @@ from xentune.psychoacoustics.consonance import (
     HIGHER_IS_CONSONANT,
     score_chords,
 )
-from xentune.timbre import Spectrum
+from xentune.spectrum import Spectrum
 
 #: Just ratios of the Bowling et al. (2018) stimuli by semitone (incon bowl18, reference §3.4).
 BOWLING_JUST = {

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from xentune.generator.score import Score, save_scores
+from xentune.score import Score, save_scores
 from xentune.timbre import parse_timbre
 from xentune.units import DEFAULT_REFERENCE_HZ
 

@@ -10,13 +10,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xentune.generator.score import Score
+from xentune.rendering import render_score, render_scores
+from xentune.score import Score
 from xentune.synth.additive import (
     equal_power_pan,
     nyquist_gain,
     render_notes,
-    render_score,
-    render_scores,
     voice_pans,
 )
 from xentune.synth.envelope import Envelope
@@ -470,8 +469,8 @@ def test_struck_timbre_decays_per_partial() -> None:
 _MEMORY_SCRIPT = """
 import resource, sys
 import numpy as np
-from xentune.generator.score import Score
-from xentune.synth.additive import render_score
+from xentune.score import Score
+from xentune.rendering import render_score
 from xentune.timbre import parse_timbre
 sp = parse_timbre("harmonic:partials=16")
 rng = np.random.default_rng(0)

@@ -13,8 +13,8 @@ from xentune.defaults import DEFAULT_LUFS, MAX_RENDER_S
 from xentune.errors import AudioError, ConfigError, ScoreError
 
 if TYPE_CHECKING:
-    from xentune.generator.score import Score
-    from xentune.timbre import Spectrum
+    from xentune.score import Score
+    from xentune.spectrum import Spectrum
 
 __all__ = ["render_command", "render_score_file"]
 
@@ -23,7 +23,8 @@ GAP_S = 1.0
 
 
 def _spectrum_for(score: Score, override: Spectrum | None) -> Spectrum:
-    from xentune.timbre import parse_timbre, spectrum_from_dict
+    from xentune.spectrum import spectrum_from_dict
+    from xentune.timbre import parse_timbre
 
     if override is not None:
         return override
@@ -58,11 +59,11 @@ def render_score_file(
     """
     import torch
 
+    from xentune.audio_io import measure_lufs, normalize_loudness, write_audio
     from xentune.device import resolve_device
-    from xentune.generator.score import load_scores
     from xentune.progress import progress_bar
-    from xentune.synth.additive import render_scores
-    from xentune.synth.audio_io import measure_lufs, normalize_loudness, write_audio
+    from xentune.rendering import render_scores
+    from xentune.score import load_scores
     from xentune.timbre import parse_timbre
 
     check_output_path(out, force=force)

@@ -50,8 +50,8 @@ def sample_command(
     """Sample pieces (continuous pitches) from a trained generator and save them as score.json."""
     from xentune.device import resolve_device
     from xentune.generator.sample import sample_pieces
-    from xentune.generator.score import Score, save_scores
     from xentune.generator.train import load_trained
+    from xentune.score import Score, save_scores
 
     if seed < 0:
         raise ConfigError(f"--seed {seed}: must be in 0..{MAX_SEED}")

@@ -54,8 +54,8 @@ def extract(
     The file works wherever a timbre is accepted (``--timbre TIMBRE.json``); ``--timbre
     audio:AUDIO`` measures on the fly.
     """
+    from xentune.audio_io import read_audio
     from xentune.psychoacoustics.listen import spectrum_from_audio
-    from xentune.synth.audio_io import read_audio
 
     if out.suffix.lower() != ".json":
         raise ConfigError(f"--out {out}: a timbre file must end in .json")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from xentune.timbre import Spectrum
+from xentune.spectrum import Spectrum
 from xentune.tuning.criteria import CriteriaResult, check_criteria
 from xentune.tuning.emergence import (
     emergent_edos,

@@ -13,7 +13,7 @@ from xentune.errors import ConfigError
 from xentune.psychoacoustics.curve import dissonance_curve
 from xentune.psychoacoustics.dissonance import check_dissonance_model, chord_dissonance
 from xentune.psychoacoustics.roughness import MODELS
-from xentune.timbre import Spectrum
+from xentune.spectrum import Spectrum
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = ["Energy", "EnergyConfig", "dyad_curve_max", "dyad_curve_normalisation"]

@@ -12,7 +12,7 @@ import torch
 
 from xentune.errors import ConfigError
 from xentune.generator.previews import write_previews
-from xentune.timbre import Spectrum
+from xentune.spectrum import Spectrum
 from xentune.tuning.ascl import write_ascl
 from xentune.tuning.just import (
     DEFAULT_RATIO_TOLERANCE_CENTS,

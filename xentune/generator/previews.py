@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from xentune.generator.score import Score
-from xentune.synth.additive import render_scores
-from xentune.synth.audio_io import write_audio
-from xentune.timbre import Spectrum
+from xentune.audio_io import write_audio
+from xentune.rendering import render_scores
+from xentune.score import Score
+from xentune.spectrum import Spectrum
 from xentune.tuning.scale import Scale
 
 __all__ = ["PREVIEW_FOLDER", "Preview", "preview_scores", "write_previews"]

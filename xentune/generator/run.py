@@ -20,6 +20,7 @@ import torch
 
 from xentune import defaults
 from xentune.atomic import atomic_dir, check_output_path, write_text_atomic
+from xentune.audio_io import write_audio
 from xentune.device import resolve_device
 from xentune.errors import CheckpointError, ConfigError, Interrupted
 from xentune.generator.controls import SampleScore, random_chords, score_samples
@@ -27,7 +28,6 @@ from xentune.generator.energy import Energy
 from xentune.generator.exports import ExportConfig, write_scale_files
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S, refine, sample_pieces
 from xentune.generator.scale_model import ScalePieceModel
-from xentune.generator.score import Score, save_scores
 from xentune.generator.train import (
     TrainConfig,
     check_resumable,
@@ -37,9 +37,10 @@ from xentune.generator.train import (
 )
 from xentune.progress import progress_bar
 from xentune.psychoacoustics.curve import curve_minima
-from xentune.synth.additive import render_scores
-from xentune.synth.audio_io import write_audio
-from xentune.timbre import Spectrum, parse_timbre
+from xentune.rendering import render_scores
+from xentune.score import Score, save_scores
+from xentune.spectrum import Spectrum
+from xentune.timbre import parse_timbre
 from xentune.tuning.edo import EdoFit
 from xentune.tuning.emergence import (
     EmergentScale,

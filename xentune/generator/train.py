@@ -30,7 +30,8 @@ from xentune.generator.energy import Energy, EnergyConfig
 from xentune.generator.model import FlowConfig, PieceFlow
 from xentune.generator.scale_model import ScaleConfig, ScalePieceModel
 from xentune.progress import progress_bar
-from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
+from xentune.spectrum import Spectrum, spectrum_from_dict
+from xentune.timbre import parse_timbre
 
 __all__ = [
     "CHECKPOINT_FORMAT",

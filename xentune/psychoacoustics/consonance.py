@@ -22,7 +22,7 @@ from xentune.psychoacoustics.harmonicity import chord_harmonicity
 from xentune.psychoacoustics.roughness import chord_roughness
 from xentune.psychoacoustics.similarity import chord_spectral_similarity
 from xentune.safe_read import read_text
-from xentune.timbre import Spectrum
+from xentune.spectrum import Spectrum
 
 __all__ = [
     "CONSONANCE_MODELS",

@@ -19,7 +19,7 @@ from scipy.signal import peak_prominences
 from xentune.atomic import atomic_file, check_output_path
 from xentune.errors import ConfigError
 from xentune.psychoacoustics.dissonance import check_dissonance_model, chord_dissonance
-from xentune.timbre import Spectrum
+from xentune.spectrum import Spectrum
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = [

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.signal import get_window
 
 from xentune.errors import AudioError, SpecError
-from xentune.timbre import Spectrum
+from xentune.spectrum import Spectrum
 
 __all__ = [
     "MeasuredPartials",
@@ -247,7 +247,7 @@ def spectrum_from_audio(
 
 def spectrum_from_audio_file(path: str | Path, **kwargs: float | None) -> Spectrum:
     """`spectrum_from_audio` of a WAV/FLAC/OGG file (read with soundfile)."""
-    from xentune.synth.audio_io import read_audio
+    from xentune.audio_io import read_audio
 
     audio, sample_rate = read_audio(path)
     return spectrum_from_audio(audio, sample_rate, name=f"audio:{path}", **kwargs)

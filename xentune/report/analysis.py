@@ -17,12 +17,13 @@ from typing import Any, Union
 import numpy as np
 
 from xentune.errors import ConfigError, ScoreError
-from xentune.generator.score import Score, load_scores
 from xentune.psychoacoustics.curve import dissonance_curve, minima_of_curve
 from xentune.report.schema import validate_report
 from xentune.report.use_scale import UseScale, use_scale_for_run
 from xentune.safe_read import finite_number, parse_json, read_text
-from xentune.timbre import Spectrum, parse_timbre, spectrum_from_dict
+from xentune.score import Score, load_scores
+from xentune.spectrum import Spectrum, spectrum_from_dict
+from xentune.timbre import parse_timbre
 from xentune.tuning.edo import best_edos, fit_edo
 from xentune.tuning.emergence import emergent_scale
 from xentune.tuning.ratios import nearest_ratios, odd_limit

@@ -15,7 +15,7 @@ from xentune.errors import ConfigError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from xentune.timbre import Spectrum
+    from xentune.spectrum import Spectrum
     from xentune.tuning.edo import EdoFit
     from xentune.tuning.ratios import RatioMatch
     from xentune.tuning.scale import Scale

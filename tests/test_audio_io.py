@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 import torch
 
+from xentune.audio_io import measure_lufs, normalize_loudness, read_audio, write_audio
 from xentune.errors import AudioError, ConfigError, OutputExistsError
-from xentune.synth.audio_io import measure_lufs, normalize_loudness, read_audio, write_audio
 
 SR = 48000
 

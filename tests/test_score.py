@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from xentune.errors import ConfigError, OutputExistsError, ScoreError
-from xentune.generator.score import (
+from xentune.score import (
     Score,
     load_scores,
     save_scores,

@@ -31,8 +31,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from xentune.generator.energy import EnergyConfig
-from xentune.generator.run import RunConfig, RunResult, generate_run
 from xentune.generator.train import TrainConfig
+from xentune.pipeline import RunConfig, RunResult, generate_run
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.timbre import parse_timbre
 from xentune.tuning.edo import best_edos
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             name = f"{timbre.split(':')[0]}-{timbre.split('n=')[-1][:2] if 'edo' in timbre else ''}-seed{seed}"
             train = TrainConfig(timbre=timbre, seed=seed, energy=energy, **extra)
             config = RunConfig(train=train, device=args.device)
-            result = generate_run(config, root / name.replace("--", "-"), force=True, quiet=True)
+            result = generate_run(config, root / name.replace("--", "-"), force=True)
             fails = CHECKS[timbre](result)
             passed += not fails
             total += 1

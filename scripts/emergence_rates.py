@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 from xentune.generator.controls import SampleScore
-from xentune.generator.run import RunConfig, generate_run
 from xentune.generator.train import TrainConfig
+from xentune.pipeline import RunConfig, generate_run
 
 TIMBRES = (
     "harmonic",
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                 **extra,  # type: ignore[arg-type]
             )
             name = f"{timbre.replace(':', '-').replace(',', '-').replace('=', '')}-seed{seed}"
-            result = generate_run(config, root / name, force=True, quiet=True)
+            result = generate_run(config, root / name, force=True)
             results[timbre].append((result.controls, result.elapsed_s))
             print(_line(timbre, seed, result.controls, result.elapsed_s), flush=True)
 

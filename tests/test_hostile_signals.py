@@ -16,8 +16,8 @@ import xentune.generator.train as train_module
 from tests.conftest import REPO_ROOT, CliResult
 from tests.hostile import snapshot
 from xentune.errors import Interrupted
-from xentune.generator.run import RunConfig, generate_run
 from xentune.generator.train import TrainConfig, load_trained
+from xentune.pipeline import RunConfig, generate_run
 
 
 def _interrupt_at(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
@@ -67,7 +67,7 @@ def test_ctrl_c_in_generate_keeps_the_checkpoint_it_names(
     )
     _interrupt_at(monkeypatch, 2)
     with pytest.raises(Interrupted, match="--resume") as e:
-        generate_run(config, tmp_path / "run", quiet=True)
+        generate_run(config, tmp_path / "run")
     kept = tmp_path / "run.interrupted.pt"
     assert str(kept) in str(e.value)
     assert load_trained(kept).step == 2  # resumable: the named file exists and loads

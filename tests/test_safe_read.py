@@ -237,7 +237,7 @@ def test_curve_ranges_refuse_hostile_strings_with_a_xentune_error(text: str) -> 
 def test_chords_csv_refuses_hostile_cells_with_a_xentune_error(
     tmp_path: Path, rows: list[list[str]]
 ) -> None:
-    from xentune.psychoacoustics.consonance import read_chords_csv
+    from xentune.chords_csv import read_chords_csv
 
     path = tmp_path / "c.csv"
     path.write_text("f_1,f_2\n" + "\n".join(",".join(r) for r in rows) + "\n")

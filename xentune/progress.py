@@ -1,62 +1,39 @@
-"""Rich progress bars for long work, silenced by ``--quiet``."""
+"""Progress reporting without a UI: the `Bar` protocol, `ProgressFactory` and a silent default.
+
+Library code below the commands shows no progress itself (it imports neither rich nor typer);
+it takes a `ProgressFactory` and opens one bar per stage. The commands pass
+`xentune.commands.progress.progress_bars`, which draws rich bars on stderr unless ``--quiet``.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Protocol
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
-__all__ = ["progress_bar"]
+__all__ = ["Bar", "ProgressFactory", "silent_progress"]
 
 
-class _Bar:
-    """A handle on one task of a rich ``Progress`` (or a no-op when quiet)."""
-
-    def __init__(self, progress: Progress | None, task_id: int | None) -> None:
-        self._progress = progress
-        self._task_id = task_id
+class Bar(Protocol):
+    """One progress bar: ``advance(steps, info="...")`` moves it on and updates its text."""
 
     def advance(self, steps: float = 1.0, **fields: object) -> None:
         """Advance by ``steps`` and update the extra text fields (e.g. ``info="E=1.2"``)."""
-        if self._progress is not None and self._task_id is not None:
-            self._progress.update(self._task_id, advance=steps, **fields)
+
+
+#: ``factory(total, description)`` opens a bar of ``total`` steps labelled ``description``.
+ProgressFactory = Callable[[float, str], AbstractContextManager[Bar]]
+
+
+class _SilentBar:
+    """A bar that shows nothing."""
+
+    def advance(self, steps: float = 1.0, **fields: object) -> None:
+        """Do nothing."""
 
 
 @contextlib.contextmanager
-def progress_bar(total: float, description: str, *, quiet: bool = False) -> Iterator[_Bar]:
-    """A progress bar on stderr with a ``{task.fields[info]}`` column for live numbers.
-
-    Parameters
-    ----------
-    total : float
-        Number of steps.
-    description : str
-        Label shown left of the bar.
-    quiet : bool
-        Show nothing.
-    """
-    if quiet:
-        yield _Bar(None, None)
-        return
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[info]}"),
-        console=Console(stderr=True),
-        transient=False,
-    )
-    with progress:
-        task_id = progress.add_task(description, total=total, info="")
-        yield _Bar(progress, task_id)
+def silent_progress(total: float, description: str) -> Iterator[Bar]:
+    """A `ProgressFactory` that shows nothing (the library's default)."""
+    yield _SilentBar()

@@ -11,13 +11,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xentune.chords_csv import read_chords_csv, score_chords_csv
 from xentune.errors import ConfigError, OutputExistsError
 from xentune.psychoacoustics.consonance import (
     CONSONANCE_MODELS,
-    read_chords_csv,
     resolve_models,
     score_chords,
-    score_chords_csv,
 )
 from xentune.psychoacoustics.harmonicity import harmonicity
 from xentune.psychoacoustics.roughness import roughness

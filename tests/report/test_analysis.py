@@ -275,8 +275,12 @@ def test_scale_with_one_degree_only() -> None:
     assert a.scale_steps == () and a.steps[0].is_period
     assert a.edo.best == () and a.edo.n == ()  # nothing to fit: the period fits every n exactly
     assert a.agreement is None
-    with pytest.raises(ConfigError, match="period"):
-        analysis_for_scale(Scale.from_cents([100.0, -50.0]))
+    # A period <= 0 (chimes.scl) is analysed as `analyze SCALE.scl` analyses it: the octave is
+    # divided and every degree fitted (it used to be rejected here and accepted there).
+    chimes = analysis_for_scale(Scale.from_cents([100.0, -50.0]))
+    assert chimes.period.cents == -50.0
+    assert chimes.edo.best[0].period_cents == 1200.0
+    assert len(chimes.edo.best[0].degree_steps) == 2
 
 
 def test_run_reported_inside_its_atomic_temp_folder_names_the_final_folder(tmp_path: Path) -> None:

@@ -18,12 +18,12 @@ pytestmark = pytest.mark.slow
 
 
 def _generate(tmp_path: Path, timbre: str, device: str) -> Path:
-    from xentune.generator.run import RunConfig, generate_run
     from xentune.generator.train import TrainConfig
+    from xentune.pipeline import RunConfig, generate_run
 
     out = tmp_path / "run"
     generate_run(
-        RunConfig(train=TrainConfig(timbre=timbre, seed=0), device=device), out, quiet=True
+        RunConfig(train=TrainConfig(timbre=timbre, seed=0), device=device), out
     )
     return out
 

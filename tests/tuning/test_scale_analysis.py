@@ -46,7 +46,8 @@ def test_just_major_degrees_and_edos():
 def test_degrees_given_in_cents_have_no_exact_ratio():
     a = analyze_scale(Scale.from_cents([100.0 * k for k in range(1, 13)]))
     assert all(d.ratio is None for d in a.degrees)
-    assert [f.n for f in a.best_edos] == [12, 24, 36]  # exact in all three: ties, smallest first
+    # exact in all four (top 5 = EDO_TOP): ties, smallest first
+    assert [f.n for f in a.best_edos][:4] == [12, 24, 36, 48]
     d = a.to_dict()["degrees"][6]
     assert d["exact_ratio"] is None and d["just_ratios"][0]["ratio"] == "3/2"
 
@@ -110,7 +111,7 @@ def test_to_dict_is_strict_json():
     assert d["degrees"][0]["exact_ratio"] == {
         "ratio": "9/8", "odd_limit": 9, "prime_limit": 3, "tenney_height": math.log2(72),
     }  # fmt: skip
-    assert [e["n"] for e in d["best_edos"]] == [53, 12, 34]
+    assert [e["n"] for e in d["best_edos"]] == [53, 12, 34, 41, 31]
     assert len(d["keys"]["frequency_hz"]) == 128
     assert d["settings"]["edo_n_min"] == 5 and d["settings"]["edo_n_max"] == 53
 
@@ -141,4 +142,4 @@ def test_table_text_names_everything():
     assert "major.scl: just major" in text
     assert "53-EDO" in text and "17\\53" in text
     assert "5/4 (+0.000, 5/5)" in text
-    assert len(text.splitlines()) == 3 + 3 + 1 + 7 + 1
+    assert len(text.splitlines()) == 3 + 5 + 1 + 7 + 1

@@ -23,13 +23,15 @@ from xentune.defaults import (
 )
 
 if TYPE_CHECKING:
-    from xentune.generator.run import RunResult
+    from xentune.pipeline import RunResult
 
 __all__ = ["generate_command", "summary"]
 
 
 def summary(result: RunResult) -> str:
     """The run in a few lines: emergent steps (just ratio, nearest curve minimum), period, best EDO, time."""
+    from xentune.tuning.conventions import EDO_RANGE
+
     scale = result.scale
     lines = [
         f"emergent scale: {scale.n_steps} steps in a period of {scale.period_cents:.1f} cents "
@@ -58,7 +60,7 @@ def summary(result: RunResult) -> str:
         best = result.edos[0]
         others = ", ".join(f"{f.n}" for f in result.edos[1:4])
         lines.append(
-            f"best equal division of the period (n = 5..31): {best.n} "
+            f"best equal division of the period (n = {EDO_RANGE.start}..{EDO_RANGE.stop - 1}): {best.n} "
             f"(RMS {best.rms_error_cents:.1f} cents = {best.relative_rms_error:.3f} of a step); next {others}"
         )
     if result.controls:
@@ -185,10 +187,11 @@ def generate_command(
     scale as scale.scl + scale.kbm, scale.ascl (Ableton Live 12) and scale.tun (AnaMark), audio
     previews of each degree and dyad, config.json, training.json, model.pt and a report.
     """
+    from xentune.commands.progress import progress_bars
     from xentune.generator.energy import EnergyConfig
     from xentune.generator.exports import ExportConfig
-    from xentune.generator.run import RunConfig, generate_run
     from xentune.generator.train import TrainConfig
+    from xentune.pipeline import RunConfig, generate_run
 
     exports = ExportConfig(
         ratios=ratios,
@@ -222,5 +225,7 @@ def generate_command(
 
     # On Ctrl-C or SIGTERM the run keeps its checkpoint as OUT.interrupted.pt and says how to
     # resume (xentune.errors.Interrupted); the temp folder's path is never shown, since it goes.
-    result = generate_run(config, out, force=force, resume=resume, quiet=quiet)
+    result = generate_run(
+        config, out, force=force, resume=resume, progress=progress_bars(quiet=quiet)
+    )
     typer.echo(summary(result))

@@ -60,8 +60,8 @@ def render_score_file(
     import torch
 
     from xentune.audio_io import measure_lufs, normalize_loudness, write_audio
+    from xentune.commands.progress import progress_bar
     from xentune.device import resolve_device
-    from xentune.progress import progress_bar
     from xentune.rendering import render_scores
     from xentune.score import load_scores
     from xentune.timbre import parse_timbre

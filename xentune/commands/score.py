@@ -39,8 +39,10 @@ def score_command(
     Roughness and composite: higher = more dissonant; harmonicity and spectral_similarity:
     higher = more consonant.
     """
+    from xentune.chords_csv import score_chords_csv
+    from xentune.commands.progress import progress_bars
     from xentune.device import resolve_device
-    from xentune.psychoacoustics.consonance import resolve_models, score_chords_csv
+    from xentune.psychoacoustics.consonance import resolve_models
     from xentune.timbre import parse_timbre
 
     spectrum = parse_timbre(timbre)
@@ -52,6 +54,6 @@ def score_command(
         models=names,
         device=resolve_device(device),
         force=force,
-        quiet=quiet,
+        progress=progress_bars(quiet=quiet),
     )
     typer.echo(f"scored {chords} with {', '.join(names)} (timbre {spectrum.name}): wrote {path}")

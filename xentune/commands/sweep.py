@@ -63,10 +63,10 @@ def sweep_command(
     run again with the same options skips the runs already finished. Needs Ray, the optional
     extra "distributed" (uv sync --extra distributed).
     """
+    from xentune.commands.progress import progress_bar
     from xentune.errors import ConfigError
-    from xentune.generator.run import RunConfig
     from xentune.generator.train import TrainConfig
-    from xentune.progress import progress_bar
+    from xentune.pipeline import RunConfig
     from xentune.sweep.plan import parse_seeds, plan_sweep
     from xentune.sweep.runner import check_ray, run_sweep
     from xentune.timbre import parse_timbre

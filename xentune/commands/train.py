@@ -87,6 +87,7 @@ def train_command(
     Checkpoints (model, optimizer, step, config, RNG) go to --out every few steps; after a crash,
     the same command with --resume finishes the run with the same result as an uninterrupted one.
     """
+    from xentune.commands.progress import progress_bars
     from xentune.device import resolve_device
     from xentune.generator.energy import EnergyConfig
     from xentune.generator.train import TrainConfig, train
@@ -120,8 +121,8 @@ def train_command(
                 device=torch_device,
                 checkpoint_path=out,
                 resume=resume,
-                quiet=quiet,
                 spectrum=spectrum,
+                progress=progress_bars(quiet=quiet),
             )
         except KeyboardInterrupt:
             if _identity(out) in (None, before):  # no checkpoint written by this run

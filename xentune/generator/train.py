@@ -29,7 +29,7 @@ from xentune.errors import CheckpointError, ConfigError, XentuneError
 from xentune.generator.energy import Energy, EnergyConfig
 from xentune.generator.model import FlowConfig, PieceFlow
 from xentune.generator.scale_model import ScaleConfig, ScalePieceModel
-from xentune.progress import progress_bar
+from xentune.progress import ProgressFactory, silent_progress
 from xentune.spectrum import Spectrum, spectrum_from_dict
 from xentune.timbre import parse_timbre
 
@@ -626,6 +626,7 @@ def train(
     resume: bool = False,
     quiet: bool = False,
     spectrum: Spectrum | None = None,
+    progress: ProgressFactory | None = None,
 ) -> TrainResult:
     """Train a generator by minimising ``E_q[E(x)] / T - H(q)`` (reverse KL to ``exp(-E / T)``).
 
@@ -640,9 +641,11 @@ def train(
     resume : bool
         Continue from ``checkpoint_path``: the result equals that of an uninterrupted run.
     quiet : bool
-        No progress bar.
+        No progress bar, even when ``progress`` is given.
     spectrum : Spectrum, optional
         The parsed timbre (parsed from ``config.timbre`` when omitted).
+    progress : ProgressFactory, optional
+        Opens the training progress bar (the commands pass rich bars); default: none shown.
 
     Returns
     -------
@@ -694,7 +697,8 @@ def train(
             )
 
     model.train()
-    with _deterministic(device), progress_bar(config.train_steps, "training", quiet=quiet) as bar:
+    bars = silent_progress if quiet or progress is None else progress
+    with _deterministic(device), bars(config.train_steps, "training") as bar:
         bar.advance(first_step)
         for step in range(first_step, config.train_steps):
             temperature = temperature_at(config, step)

@@ -24,7 +24,14 @@ from xentune.safe_read import finite_number, parse_json, read_text
 from xentune.score import Score, load_scores
 from xentune.spectrum import Spectrum, spectrum_from_dict
 from xentune.timbre import parse_timbre
-from xentune.tuning.edo import best_edos, fit_edo
+from xentune.tuning.conventions import (
+    EDO_RANGE,
+    EDO_TOP,
+    JUST_MATCHES,
+    JUST_TOLERANCE_CENTS,
+    curve_ratio_range,
+)
+from xentune.tuning.edo import fit_edo, scale_edo_fits
 from xentune.tuning.emergence import emergent_scale
 from xentune.tuning.ratios import nearest_ratios, odd_limit
 from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table
@@ -60,15 +67,6 @@ __all__ = [
 #: Bump it when a field changes meaning or is removed; readers refuse other versions.
 SCHEMA_VERSION = 2  # 2: "use" (the run's files for musicians) and pieces' "midi_mpe"
 
-#: Just ratios are searched this close to each step (cents), simplest (Tenney height) first.
-JUST_TOLERANCE_CENTS = 15.0
-#: Equal divisions of the period tried for emergent scales (as ``xentune.tuning.emergence.emergent_edos``
-#: and the emergence checks: the steps are peaks of a 5-cent kernel density, too blurred for finer EDOs).
-EDO_RANGE_EMERGENT = range(5, 32)
-#: Equal divisions tried for scale files (as ``xentune analyze SCALE.scl``: exact degrees, n up to 53).
-EDO_RANGE_SCALE = range(5, 54)
-#: How many of the best EDOs the report lists.
-EDO_TOP = 5
 #: The "simple" just ratios a step is compared with when asking "minima or just intonation?".
 SIMPLE_ODD_LIMIT = 9
 #: The just intervals every report checks by name (the harmonic curve's classic minima).
@@ -535,9 +533,7 @@ def _nearest(values: np.ndarray, x: float) -> int | None:
 
 
 def _curve(spectrum: Spectrum, *, period_cents: float, f0_hz: float) -> tuple[Any, list[Any]]:
-    # Up to 2.3 (past a stretched 2.1 octave) or 50 cents past the period: as the run's analysis.
-    top = max(2.3, 2.0 ** ((period_cents + 50.0) / 1200.0))
-    curve = dissonance_curve(spectrum, f0_hz=f0_hz, ratio_range=(1.0, top))
+    curve = dissonance_curve(spectrum, f0_hz=f0_hz, ratio_range=curve_ratio_range(period_cents))
     return curve, minima_of_curve(curve, spectrum)
 
 
@@ -552,7 +548,6 @@ def _analyse(
     source_ratios: list[Fraction | None] | None,
     spectrum: Spectrum | None,
     f0_hz: float,
-    edo_range: range,
     emergence: Emergence | None = None,
     training: Training | None = None,
     pieces: tuple[Piece, ...] = (),
@@ -568,15 +563,17 @@ def _analyse(
     degrees = np.array([*inner, float(period_cents)])  # (D,) every degree, the period last
     period = _period_info(float(period_cents), spectrum)
 
-    # EDO fits of the steps inside the period (the period itself fits every n exactly).
-    # With no step below the period there is nothing to fit (the period fits every n exactly).
-    best = (
-        best_edos(inner, n_range=edo_range, period_cents=period_cents, top=EDO_TOP) if inner else []
+    # EDO fits as every analysis of a scale ranks them (`scale_edo_fits`): the steps inside the
+    # period; with none there is nothing to rank; a period <= 0 is not divided (1200 is).
+    fitted = scale_edo_fits(degrees.tolist(), n_range=EDO_RANGE, top=EDO_TOP)
+    best = list(fitted.best)
+    targets = list(fitted.targets_cents)
+    all_fits = (
+        [fit_edo(targets, n, period_cents=fitted.period_cents) for n in EDO_RANGE] if best else []
     )
-    all_fits = [fit_edo(inner, n, period_cents=period_cents) for n in edo_range] if inner else []
     edo = EdoSummary(
-        n_min=edo_range.start,
-        n_max=edo_range.stop - 1,
+        n_min=EDO_RANGE.start,
+        n_max=EDO_RANGE.stop - 1,
         best=tuple(_edo_entry(f) for f in best),
         n=tuple(f.n for f in all_fits),
         rms_error_cents=tuple(float(f.rms_error_cents) for f in all_fits),
@@ -620,7 +617,9 @@ def _analyse(
     steps: list[Step] = []
     for i, c in enumerate(degrees):
         is_period = i == len(degrees) - 1
-        matches = nearest_ratios(float(c), tolerance_cents=JUST_TOLERANCE_CENTS, max_results=3)
+        matches = nearest_ratios(
+            float(c), tolerance_cents=JUST_TOLERANCE_CENTS, max_results=JUST_MATCHES
+        )
         jm = _nearest(minima_cents, c)
         js = _nearest(simple_cents, c)
         src = None if source_ratios is None else source_ratios[i]
@@ -857,9 +856,9 @@ def analysis_for_scale(
     if not degrees:
         raise ConfigError(f"{source or 'scale'}: a scale needs at least one degree (its period)")
     period = degrees[-1]
-    if not (period > 0 and math.isfinite(period)):
+    if not math.isfinite(period):
         raise ConfigError(
-            f"{source or 'scale'}: period {period} cents must be > 0; the last degree is the period"
+            f"{source or 'scale'}: period {period} cents must be finite; the last degree is the period"
         )
     table = np.asarray(frequency_table(scale, mapping, unmapped="nan"), dtype=float)
     notes = [
@@ -878,7 +877,6 @@ def analysis_for_scale(
         source_ratios=list(scale.ratios),
         spectrum=spectrum,
         f0_hz=DEFAULT_REFERENCE_HZ,
-        edo_range=EDO_RANGE_SCALE,
         frequencies_hz=tuple(_finite(x) for x in table),
         settings={"n_notes": len(degrees), "description": desc},
         notes=notes,
@@ -1031,7 +1029,6 @@ def _from_scores(
         source_ratios=None,
         spectrum=spectrum,
         f0_hz=float(scores[0].reference_hz),
-        edo_range=EDO_RANGE_EMERGENT,
         emergence=emergence,
         training=training,
         pieces=_piece_entries(scores, run_dir),

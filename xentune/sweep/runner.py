@@ -30,10 +30,6 @@ _SWEEP_VERSION = 1
 #: Seconds to wait for a TCP answer from ``--address`` before calling it unreachable.
 _CONNECT_TIMEOUT_S = 5.0
 
-#: The dissonance curve is searched up to this ratio, or 50 cents past the pseudo-octave
-#: (the same range ``generate`` compares its steps with).
-_CURVE_MAX_RATIO = 2.3
-
 
 def _failed(task: dict[str, Any], name: str, error: str) -> dict[str, Any]:
     return {
@@ -63,8 +59,8 @@ def execute_task(task: dict[str, Any], runs_dir: str) -> dict[str, Any]:
     if not (out / "report.json").is_file():
         import torch
 
-        from xentune.generator.run import RunConfig, generate_run
         from xentune.generator.train import TrainConfig
+        from xentune.pipeline import RunConfig, generate_run
 
         torch.set_num_threads(1)
         s = t.settings
@@ -79,7 +75,7 @@ def execute_task(task: dict[str, Any], runs_dir: str) -> dict[str, Any]:
                 device="cpu",
                 cpu_threads=1,
             )
-            generate_run(config, out, quiet=True)
+            generate_run(config, out)
         except XentuneError as e:
             return _failed(task, t.name, str(e))
     return run_record(out, task)
@@ -174,13 +170,13 @@ def _expected_intervals(
     """Each timbre's curve minima inside its (pseudo-)octave, and that octave in cents."""
     from xentune.psychoacoustics.curve import curve_minima
     from xentune.timbre import parse_timbre
+    from xentune.tuning.conventions import curve_ratio_range
 
     expected, periods = {}, {}
     for timbre in timbres:
         spectrum = parse_timbre(timbre)
         period = 1200.0 * math.log2(spectrum.pseudo_octave or 2.0)
-        top = max(_CURVE_MAX_RATIO, 2.0 ** ((period + 50.0) / 1200.0))
-        minima = curve_minima(spectrum, ratio_range=(1.0, top))
+        minima = curve_minima(spectrum, ratio_range=curve_ratio_range(period))
         expected[timbre] = [round(m.cents, 3) for m in minima if 20.0 < m.cents < period - 20.0]
         periods[timbre] = period
     return expected, periods

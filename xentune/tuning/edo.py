@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from xentune.errors import ConfigError
+from xentune.tuning.conventions import EDO_RANGE, EDO_TOP, UNDIVIDABLE_PERIOD_CENTS
 
-__all__ = ["EdoFit", "best_edos", "fit_edo"]
+__all__ = ["EdoFit", "ScaleEdoFits", "best_edos", "fit_edo", "scale_edo_fits"]
 
 #: Relative RMS errors closer than this count as a tie in `best_edos` (then the smaller n wins).
 #: Float rounding leaves ~1e-13 on exact fits (the 12-EDO major scale in 24-, 36-, 48-EDO).
@@ -135,9 +136,9 @@ def fit_edo(intervals_cents: Iterable[float], n: int, *, period_cents: float = 1
 def best_edos(
     intervals_cents: Iterable[float],
     *,
-    n_range: Iterable[int] = range(5, 54),
+    n_range: Iterable[int] = EDO_RANGE,
     period_cents: float = 1200.0,
-    top: int = 5,
+    top: int = EDO_TOP,
 ) -> list[EdoFit]:
     """The equal divisions that fit intervals best, by RMS error relative to the step size.
 
@@ -182,3 +183,61 @@ def best_edos(
     fits = [_fit(values, n, period) for n in ns]
     fits.sort(key=lambda f: (round(f.relative_rms_error / TIE_TOLERANCE), f.n))
     return fits[:top]
+
+
+@dataclass(frozen=True)
+class ScaleEdoFits:
+    """The best equal divisions of a scale, as every analysis of a scale reports them.
+
+    Attributes
+    ----------
+    period_cents : float
+        The divided period: the scale's own (its last degree), or
+        `~xentune.tuning.conventions.UNDIVIDABLE_PERIOD_CENTS` when that is <= 0.
+    targets_cents : tuple[float, ...]
+        The degrees fitted: those inside the period (the period fits every division exactly, so
+        it changes no ranking), or every degree when the period is <= 0.
+    best : tuple[EdoFit, ...]
+        Best first (`best_edos`); empty when there is nothing to fit (a scale of one degree).
+    """
+
+    period_cents: float
+    targets_cents: tuple[float, ...]
+    best: tuple[EdoFit, ...]
+
+
+def scale_edo_fits(
+    degrees_cents: Sequence[float],
+    *,
+    n_range: Iterable[int] = EDO_RANGE,
+    top: int = EDO_TOP,
+) -> ScaleEdoFits:
+    """Rank equal divisions for a scale given as its degrees above 1/1, the period last.
+
+    Parameters
+    ----------
+    degrees_cents : sequence of float, length D >= 1
+        Degrees in cents; the last is the period.
+    n_range : iterable of int
+        Candidate numbers of divisions.
+    top : int
+        How many fits to keep.
+
+    Returns
+    -------
+    ScaleEdoFits
+
+    Examples
+    --------
+    >>> fits = scale_edo_fits([200.0, 400.0, 500.0, 700.0, 900.0, 1100.0, 1200.0])
+    >>> fits.best[0].n, fits.targets_cents[-1]
+    (12, 1100.0)
+    """
+    degrees = _check_intervals(degrees_cents)
+    period = degrees[-1]
+    if period > 0:
+        targets = degrees[:-1]
+    else:
+        period, targets = UNDIVIDABLE_PERIOD_CENTS, degrees
+    best = best_edos(targets, n_range=n_range, period_cents=period, top=top) if targets else []
+    return ScaleEdoFits(period_cents=period, targets_cents=targets, best=tuple(best))

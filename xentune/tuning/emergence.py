@@ -11,6 +11,7 @@ import torch
 from scipy.signal import find_peaks
 
 from xentune.errors import ConfigError
+from xentune.tuning.conventions import CURVE_MAX_RATIO, EDO_RANGE, EDO_TOP, JUST_TOLERANCE_CENTS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -294,7 +295,9 @@ def period_guide(spectrum: Spectrum | None) -> tuple[float, str]:
     from xentune.psychoacoustics.curve import curve_minima
 
     candidates = [
-        m for m in curve_minima(spectrum, ratio_range=(1.0, 2.3)) if 1000.0 <= m.cents <= 1500.0
+        m
+        for m in curve_minima(spectrum, ratio_range=(1.0, CURVE_MAX_RATIO))
+        if 1000.0 <= m.cents <= 1500.0
     ]
     if not candidates:
         return 1200.0, "default"
@@ -654,7 +657,7 @@ def compare_steps(
     scale: EmergentScale,
     *,
     minima_cents: Sequence[float] = (),
-    tolerance_cents: float = 15.0,
+    tolerance_cents: float = JUST_TOLERANCE_CENTS,
 ) -> list[StepComparison]:
     """Each emergent step beside its nearest just ratio and its nearest curve minimum.
 
@@ -683,7 +686,7 @@ def compare_steps(
 
 
 def emergent_edos(
-    scale: EmergentScale, *, n_range: range = range(5, 32), top: int = 5
+    scale: EmergentScale, *, n_range: range = EDO_RANGE, top: int = EDO_TOP
 ) -> list[EdoFit]:
     """The equal divisions of the emergent period that fit the steps best (relative RMS error).
 

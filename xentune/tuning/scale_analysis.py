@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from xentune.errors import ConfigError, ScalaError
-from xentune.tuning.edo import EdoFit, best_edos, fit_edo
+from xentune.tuning.conventions import EDO_RANGE, EDO_TOP, JUST_MATCHES, JUST_TOLERANCE_CENTS
+from xentune.tuning.edo import EdoFit, fit_edo, scale_edo_fits
 from xentune.tuning.ratios import RatioMatch, nearest_ratios, odd_limit, prime_limit, tenney_height
 from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table
 
@@ -293,19 +294,20 @@ def analyze_scale(
     mapping: KeyboardMapping | None = None,
     *,
     source: str = "",
-    tolerance_cents: float = 15.0,
-    max_ratios: int = 3,
-    edo_range: range = range(5, 54),
-    top_edos: int = 3,
+    tolerance_cents: float = JUST_TOLERANCE_CENTS,
+    max_ratios: int = JUST_MATCHES,
+    edo_range: range = EDO_RANGE,
+    top_edos: int = EDO_TOP,
 ) -> ScaleAnalysis:
     """Analyse a scale degree by degree, and tabulate it on the 128 MIDI keys.
 
     Each degree gets the simplest just ratios within ``tolerance_cents`` (`nearest_ratios`, by
     Tenney height) and its nearest step in each of the ``top_edos`` best equal divisions of the
-    scale's period (`best_edos`, ranked by RMS error relative to the step over the degrees
-    inside the period; the period itself fits every division exactly, so leaving it out
-    changes no ranking). A period <= 0 cents (chimes.scl) cannot be divided: then 1200 cents is
-    divided and every degree, the last one included, is fitted.
+    scale's period (`xentune.tuning.edo.scale_edo_fits`, the ranking every analysis of a scale
+    uses: RMS error relative to the step over the degrees inside the period; a period <= 0
+    cents, as in chimes.scl, cannot be divided, so then 1200 cents is divided and every degree
+    is fitted; a scale of one degree has nothing to rank). Defaults come from
+    `xentune.tuning.conventions`.
 
     Parameters
     ----------
@@ -342,12 +344,8 @@ def analyze_scale(
         )
     mapping = KeyboardMapping.standard() if mapping is None else mapping
     degrees = scale.degrees_cents
-    if scale.period_cents > 0:
-        period = scale.period_cents
-        targets = degrees[:-1] if scale.n_notes > 1 else degrees
-    else:
-        period, targets = 1200.0, degrees
-    fits = best_edos(targets, n_range=edo_range, period_cents=period, top=top_edos)
+    edo = scale_edo_fits(degrees, n_range=edo_range, top=top_edos)
+    period, targets, fits = edo.period_cents, edo.targets_cents, edo.best
     per_degree_fits = [fit_edo(degrees, f.n, period_cents=period) for f in fits]  # all degrees
     out = []
     for i, c in enumerate(degrees):

@@ -35,12 +35,13 @@ from xentune.generator.train import (
     train,
     untrained_model,
 )
-from xentune.progress import progress_bar
+from xentune.progress import ProgressFactory, silent_progress
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.rendering import render_scores
 from xentune.score import Score, save_scores
 from xentune.spectrum import Spectrum
 from xentune.timbre import parse_timbre
+from xentune.tuning.conventions import curve_ratio_range
 from xentune.tuning.edo import EdoFit
 from xentune.tuning.emergence import (
     EmergentScale,
@@ -78,9 +79,6 @@ DEFAULT_SAMPLE_RATE = defaults.DEFAULT_SAMPLE_RATE
 
 #: MIDI velocity of a note of linear amplitude 1.
 _FULL_VELOCITY = 127
-
-#: The dissonance curve is searched for minima up to this ratio, or past the emergent period.
-_CURVE_MAX_RATIO = 2.3
 
 #: Which samples the exported scale (scale.scl, the report) is read from: the generator's own
 #: ``raw`` samples (the default: the emergence xentune reports is the generator's) or the
@@ -204,7 +202,7 @@ class RunResult:
     comparisons : list of StepComparison
         Each step beside its nearest just ratio and curve minimum.
     edos : list of EdoFit
-        Best equal divisions of the period over n = 5..31 (best first).
+        Best equal divisions of the period (`xentune.tuning.conventions.EDO_RANGE`, best first).
     minima_cents : tuple of float
         The timbre's dissonance-curve minima (cents) the steps were compared with.
     timings_s : dict
@@ -302,8 +300,7 @@ def _training_dict(history: dict[str, list[float]]) -> dict[str, list[float]]:
 def _minima_cents(
     spectrum: Spectrum, *, period_cents: float, reference_hz: float
 ) -> tuple[float, ...]:
-    top = max(_CURVE_MAX_RATIO, 2.0 ** ((period_cents + 50.0) / 1200.0))
-    minima = curve_minima(spectrum, f0_hz=reference_hz, ratio_range=(1.0, top))
+    minima = curve_minima(spectrum, f0_hz=reference_hz, ratio_range=curve_ratio_range(period_cents))
     return tuple(float(m.cents) for m in minima)
 
 
@@ -459,7 +456,7 @@ def generate_run(
     *,
     force: bool = False,
     resume: str | Path | None = None,
-    quiet: bool = False,
+    progress: ProgressFactory = silent_progress,
     on_checkpoint: Callable[[Path], None] | None = None,
 ) -> RunResult:
     """Train a generator from nothing but the timbre, sample pieces, and write a run folder.
@@ -484,8 +481,9 @@ def generate_run(
     resume : path-like, optional
         A checkpoint (``model.pt`` of a run, or of ``xentune train``) of the same configuration
         to continue training from.
-    quiet : bool
-        No progress bars.
+    progress : ProgressFactory
+        Opens one progress bar per long stage (training, rendering, writing); the command passes
+        rich bars, the default shows none.
     on_checkpoint : callable, optional
         Called with the path of the training checkpoint inside the temp folder before training
         starts (after a SIGKILL the temp folder, and so the checkpoint, is left behind). On
@@ -538,7 +536,7 @@ def generate_run(
                 device=device,
                 checkpoint_path=checkpoint,
                 resume=resume_path is not None,
-                quiet=quiet,
+                progress=progress,
             )
             t = lap("train", t)
             raw = sample_pieces(
@@ -573,7 +571,7 @@ def generate_run(
         t = lap("score", t)
         with (
             _cpu_threads(config.cpu_threads, device),
-            progress_bar(100, "rendering audio", quiet=quiet) as bar,
+            progress(100, "rendering audio") as bar,
         ):
             shown = [0]
 
@@ -591,7 +589,7 @@ def generate_run(
                 progress=rendered,
             )
         t = lap("render", t)
-        with progress_bar(len(scores), "writing audio and MIDI", quiet=quiet) as bar:
+        with progress(len(scores), "writing audio and MIDI") as bar:
             for i, (score, wave) in enumerate(zip(scores, audio, strict=True), start=1):
                 write_audio(tmp / f"piece-{i:02d}.wav", wave.detach().cpu(), config.sample_rate)
                 notes = piece_midi_notes(score)
@@ -623,7 +621,7 @@ def generate_run(
             )
         minima = _minima_cents(spectrum, period_cents=scale.period_cents, reference_hz=ref_hz)
         comparisons = compare_steps(scale, minima_cents=minima)
-        edos = emergent_edos(scale, n_range=range(5, 32), top=5)
+        edos = emergent_edos(scale)
         t = lap("analysis", t)
         controls: tuple[SampleScore, ...] = ()
         generator_scale: dict[str, Any] | None = None

@@ -14,8 +14,8 @@ import torch
 
 from xentune.audio_io import read_audio
 from xentune.errors import ConfigError, SpecError
-from xentune.generator.run import RunConfig, RunResult, generate_run, piece_midi_notes
 from xentune.generator.train import TrainConfig, load_trained
+from xentune.pipeline import RunConfig, RunResult, generate_run, piece_midi_notes
 from xentune.score import Score, load_scores
 from xentune.timbre import parse_timbre
 from xentune.tuning.emergence import emergent_scale
@@ -92,7 +92,7 @@ def test_tiny_run(tmp_path: Path) -> None:
     config = _tiny(seed=1)
     announced: list[Path] = []
     threads = torch.get_num_threads()
-    result = generate_run(config, tmp_path / "run", quiet=True, on_checkpoint=announced.append)
+    result = generate_run(config, tmp_path / "run", on_checkpoint=announced.append)
     assert torch.get_num_threads() == threads  # the run's thread setting is restored
     check_run_folder(result, config)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
@@ -155,13 +155,13 @@ def check_controls(result: RunResult, config: RunConfig) -> None:
 
 
 def test_refined_scale_and_no_refinement(tmp_path: Path) -> None:
-    refined = generate_run(_tiny(seed=2, scale_from="refined"), tmp_path / "a", quiet=True)
+    refined = generate_run(_tiny(seed=2, scale_from="refined"), tmp_path / "a")
     assert refined.scale_from == "refined"
     assert json.loads((refined.path / "report.json").read_text())["emergence"]["samples"] == (
         "refined"
     )
     config = _tiny(seed=2, refine_steps=0)
-    plain = generate_run(config, tmp_path / "b", quiet=True)
+    plain = generate_run(config, tmp_path / "b")
     assert not (plain.path / "score-raw.json").exists()
     check_controls(plain, config)
 
@@ -184,9 +184,9 @@ def test_resume_continues_a_killed_run(tmp_path: Path, monkeypatch: pytest.Monke
         with pytest.raises(KeyboardInterrupt):
             train_module.train(config.train, checkpoint_path=partial, quiet=True)
     assert load_trained(partial).step == 2
-    fresh = generate_run(config, tmp_path / "fresh", quiet=True)
-    again = generate_run(config, tmp_path / "again", quiet=True)
-    resumed = generate_run(config, tmp_path / "resumed", resume=partial, quiet=True)
+    fresh = generate_run(config, tmp_path / "fresh")
+    again = generate_run(config, tmp_path / "again")
+    resumed = generate_run(config, tmp_path / "resumed", resume=partial)
     # Same seed, same device: byte-identical score.json; and a killed, resumed run reaches it too.
     score = (fresh.path / "score.json").read_bytes()
     assert (again.path / "score.json").read_bytes() == score
@@ -226,7 +226,7 @@ def test_bad_run_config(kwargs: dict[str, object], match: str) -> None:
 
 def test_bad_input_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="nosuch"):
-        generate_run(RunConfig(train=TrainConfig(timbre="nosuch")), tmp_path / "run", quiet=True)
+        generate_run(RunConfig(train=TrainConfig(timbre="nosuch")), tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -234,13 +234,13 @@ def test_bad_input_leaves_nothing(tmp_path: Path) -> None:
 def test_default_run_plays_and_opens(tmp_path: Path) -> None:
     """Must-show 1: ``xentune generate`` with its defaults leaves a folder a musician can use."""
     config = RunConfig(train=TrainConfig(), device="cpu")
-    result = generate_run(config, tmp_path / "run", quiet=True)
+    result = generate_run(config, tmp_path / "run")
     check_run_folder(result, config)
 
 
 def _emergence_check_module() -> Any:
     """``scripts/emergence_check.py`` (its criteria are the issue's), imported from its path."""
-    path = Path(__file__).resolve().parents[2] / "scripts" / "emergence_check.py"
+    path = Path(__file__).resolve().parents[1] / "scripts" / "emergence_check.py"
     spec = importlib.util.spec_from_file_location("emergence_check", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -254,6 +254,6 @@ def test_expected_scale_emerges(timbre: str, tmp_path: Path) -> None:
     """Must-show 2 (one seed; ``scripts/emergence_check.py`` runs three): defaults but the timbre."""
     check = _emergence_check_module()
     config = RunConfig(train=TrainConfig(timbre=timbre, seed=0), device="cpu")
-    result = generate_run(config, tmp_path / "run", quiet=True)
+    result = generate_run(config, tmp_path / "run")
     fails = check.CHECKS[timbre](result)
     assert not fails, check.describe(timbre, 0, result, fails)

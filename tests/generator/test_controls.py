@@ -14,7 +14,7 @@ from xentune.generator.controls import (
     score_samples,
 )
 from xentune.psychoacoustics.curve import curve_minima
-from xentune.report.analysis import analysis_for_score
+from xentune.report.sources import analysis_for_score
 from xentune.score import Score, save_scores
 from xentune.timbre import parse_timbre
 from xentune.tuning.emergence import near_minimum_fraction

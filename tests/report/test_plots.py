@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from xentune.report.analysis import Analysis, analysis_for_scale, analysis_from_dict, load_report
+from xentune.report.analysis import analysis_for_scale
+from xentune.report.model import Analysis, analysis_from_dict, load_report
 from xentune.report.plots import (
     PLOTS,
     curve_figure,

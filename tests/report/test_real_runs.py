@@ -10,7 +10,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from xentune.report.analysis import load_report
+from xentune.report.model import load_report
 from xentune.report.schema import REPORT_SCHEMA
 from xentune.tuning.scala import read_scl
 
@@ -22,9 +22,7 @@ def _generate(tmp_path: Path, timbre: str, device: str) -> Path:
     from xentune.pipeline import RunConfig, generate_run
 
     out = tmp_path / "run"
-    generate_run(
-        RunConfig(train=TrainConfig(timbre=timbre, seed=0), device=device), out
-    )
+    generate_run(RunConfig(train=TrainConfig(timbre=timbre, seed=0), device=device), out)
     return out
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.report.conftest import JUST_STEPS
 from xentune.generator.exports import ExportConfig, write_scale_files
-from xentune.report.analysis import load_report
+from xentune.report.model import load_report
 from xentune.report.render import write_report
 from xentune.report.use_section import HOW_TO
 from xentune.timbre import parse_timbre

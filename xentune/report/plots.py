@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from xentune.atomic import write_bytes_atomic
-from xentune.report.analysis import Analysis
+from xentune.report.model import Analysis
 
 __all__ = [
     "PLOTS",

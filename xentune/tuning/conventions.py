@@ -7,7 +7,13 @@ same nearest just ratios wherever it is analysed.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 __all__ = [
+    "AGREEMENT_TOLERANCE_CENTS",
+    "LANDMARK_HIT_CENTS",
+    "LANDMARK_RATIOS",
+    "SIMPLE_ODD_LIMIT",
     "CRITERIA_EDO_RANGE",
     "CURVE_MAX_RATIO",
     "EDO_RANGE",
@@ -35,6 +41,22 @@ CURVE_MAX_RATIO = 2.3
 #: Divisions tried by the emergence criterion ``edo:n=N`` (the held-out rates in the README were
 #: measured with it; it is a success criterion of a run, not an analysis of a scale).
 CRITERIA_EDO_RANGE = range(5, 32)
+
+#: The "simple" just ratios a step is compared with when asking "minima or just intonation?".
+SIMPLE_ODD_LIMIT = 9
+#: The just intervals every report checks by name (the harmonic curve's classic minima).
+LANDMARK_RATIOS = (
+    Fraction(6, 5),
+    Fraction(5, 4),
+    Fraction(4, 3),
+    Fraction(3, 2),
+    Fraction(5, 3),
+    Fraction(2, 1),
+)
+#: A step within this many cents of a landmark ratio "is" that ratio in the findings.
+LANDMARK_HIT_CENTS = 10.0
+#: A degree within this many cents of a curve minimum (or a simple ratio) is "near" it.
+AGREEMENT_TOLERANCE_CENTS = 10.0
 
 
 def curve_ratio_range(period_cents: float) -> tuple[float, float]:

@@ -20,7 +20,6 @@ from xentune.report.model import (
     Controls,
     Curve,
     CurveMinimumEntry,
-    EdoFitEntry,
     EdoSummary,
     Emergence,
     ExamplePiece,
@@ -215,7 +214,7 @@ def _analyse(
     edo = EdoSummary(
         n_min=EDO_RANGE.start,
         n_max=EDO_RANGE.stop - 1,
-        best=tuple(_edo_entry(f) for f in best),
+        best=tuple(best),
         n=tuple(f.n for f in all_fits),
         rms_error_cents=tuple(float(f.rms_error_cents) for f in all_fits),
         relative_rms_error=tuple(float(f.relative_rms_error) for f in all_fits),
@@ -344,18 +343,6 @@ def _analyse(
         controls=controls,
     )
     return _with_findings(analysis)
-
-
-def _edo_entry(f: Any) -> EdoFitEntry:  # noqa: ANN401 - an xentune.tuning.edo.EdoFit
-    return EdoFitEntry(
-        n=int(f.n),
-        period_cents=float(f.period_cents),
-        step_cents=float(f.step_cents),
-        degree_steps=tuple(int(s) for s in f.degree_steps),
-        degree_errors_cents=tuple(float(e) for e in f.degree_errors_cents),
-        rms_error_cents=float(f.rms_error_cents),
-        relative_rms_error=float(f.relative_rms_error),
-    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from xentune.errors import ConfigError
 from xentune.report.schema import validate_report
 from xentune.report.use_scale import UseScale
 from xentune.safe_read import parse_json, read_text
+from xentune.tuning.edo import EdoFit
 
 __all__ = [
     "Agreement",
@@ -21,7 +22,6 @@ __all__ = [
     "Controls",
     "Curve",
     "CurveMinimumEntry",
-    "EdoFitEntry",
     "EdoSummary",
     "Emergence",
     "ExamplePiece",
@@ -109,25 +109,12 @@ class Curve:
 
 
 @dataclass(frozen=True)
-class EdoFitEntry:
-    """How well n equal divisions of the period fit the steps (see ``xentune.tuning.edo.EdoFit``)."""
-
-    n: int
-    period_cents: float
-    step_cents: float
-    degree_steps: tuple[int, ...]
-    degree_errors_cents: tuple[float, ...]
-    rms_error_cents: float
-    relative_rms_error: float  # RMS error / step size
-
-
-@dataclass(frozen=True)
 class EdoSummary:
     """The best EDOs and the error of every n tried (for the plot)."""
 
     n_min: int
     n_max: int
-    best: tuple[EdoFitEntry, ...]  # sorted by relative RMS error, ties to the smallest n
+    best: tuple[EdoFit, ...]  # sorted by relative RMS error, ties to the smallest n
     n: tuple[int, ...]
     rms_error_cents: tuple[float, ...]
     relative_rms_error: tuple[float, ...]

@@ -17,8 +17,14 @@ from tests.report.conftest import JUST_STEPS
 from xentune.errors import ConfigError, ScoreError
 from xentune.report import analysis as an
 from xentune.report.analysis import analysis_for_scale
-from xentune.report.model import SCHEMA_VERSION, Analysis, analysis_from_dict, load_report
-from xentune.report.schema import REPORT_SCHEMA, validate_report
+from xentune.report.model import (
+    REPORT_SCHEMA,
+    SCHEMA_VERSION,
+    Analysis,
+    analysis_from_dict,
+    load_report,
+    validate_report,
+)
 from xentune.report.sources import analysis_for_run, analysis_for_score, grid_offset
 from xentune.tuning.scala import read_scl
 from xentune.tuning.scale import Scale

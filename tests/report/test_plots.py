@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from xentune.report.analysis import analysis_for_scale
-from xentune.report.model import Analysis, analysis_from_dict, load_report
+from xentune.report.model import Analysis, analysis_from_dict, load_report, validate_report
 from xentune.report.plots import (
     PLOTS,
     curve_figure,
@@ -23,7 +23,6 @@ from xentune.report.plots import (
     piece_figure,
     training_figure,
 )
-from xentune.report.schema import validate_report
 from xentune.tuning.scale import Scale
 
 

@@ -10,8 +10,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from xentune.report.model import load_report
-from xentune.report.schema import REPORT_SCHEMA
+from xentune.report.model import REPORT_SCHEMA, load_report
 from xentune.tuning.scala import read_scl
 
 pytestmark = pytest.mark.slow

@@ -7,15 +7,16 @@ import types
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from xentune.errors import ConfigError
-from xentune.report.schema import validate_report
+from xentune.report.schema import dataclass_json_schema, validate_json
 from xentune.report.use_scale import UseScale
 from xentune.safe_read import parse_json, read_text
 from xentune.tuning.edo import EdoFit
 
 __all__ = [
+    "REPORT_SCHEMA",
     "Agreement",
     "Analysis",
     "ControlRow",
@@ -35,10 +36,11 @@ __all__ = [
     "Training",
     "analysis_from_dict",
     "load_report",
+    "validate_report",
 ]
 
 
-#: Version of the ``report.json`` layout (``xentune.report.schema.REPORT_SCHEMA`` documents it).
+#: Version of the ``report.json`` layout (`REPORT_SCHEMA` is derived from the dataclasses).
 #: Bump it when a field changes meaning or is removed; readers refuse other versions.
 SCHEMA_VERSION = 2  # 2: "use" (the run's files for musicians) and pieces' "midi_mpe"
 
@@ -79,7 +81,7 @@ class Period:
 
     cents: float
     ratio: float  # 2 ** (cents / 1200)
-    kind: str  # "octave", "stretched octave", "compressed octave", "tritave" or "non-octave period"
+    kind: Literal["octave", "stretched octave", "compressed octave", "tritave", "non-octave period"]
     octave_offset_cents: float  # cents - 1200
     timbre_pseudo_octave_cents: float | None  # the timbre's own period, when it has one
     description: str  # one sentence for the report
@@ -158,7 +160,7 @@ class Emergence:
     n_intervals: int
     period_source: str  # "data", "timbre", "given" or "default" (see EmergentScale)
     period_similarity: float | None  # self-similarity of the density at the period (data only)
-    samples: str  # which pieces were pooled: "raw", "refined" or "score" (score.json as given)
+    samples: Literal["raw", "refined", "score"]  # pooled pieces (score: score.json as given)
     bandwidth_cents: float  # kernel width of the density
     peakedness_nats: float  # KL divergence of the density from a flat one
     grid_cents: tuple[float, ...]  # (G,) over one period
@@ -169,8 +171,8 @@ class Emergence:
 class ControlRow:
     """One set of samples scored by the emergence metrics (see ``xentune.generator.controls``)."""
 
-    source: str  # "trained", "untrained" (the generator's initial weights) or "random" chords
-    stage: str  # "raw" (as sampled) or "refined" (after the run's refinement steps)
+    source: Literal["trained", "untrained", "random"]  # untrained: initial weights; random chords
+    stage: Literal["raw", "refined"]  # as sampled, or after the run's refinement steps
     period_cents: float
     period_source: str
     period_similarity: float | None
@@ -263,7 +265,7 @@ class Analysis:
     """
 
     schema_version: int
-    kind: str
+    kind: Literal["run", "score", "scale"]
     source: str
     title: str
     xentune_version: str
@@ -322,6 +324,37 @@ def _convert(hint: Any, value: Any) -> Any:  # noqa: ANN401 - generic JSON -> da
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:  # noqa: ANN401
     hints = typing.get_type_hints(cls)
     return cls(**{f.name: _convert(hints[f.name], data[f.name]) for f in fields(cls)})
+
+
+#: The JSON Schema of ``report.json``, derived from `Analysis` (its fields are the format).
+REPORT_SCHEMA = dataclass_json_schema(
+    Analysis,
+    title="xentune tuning report",
+    schema_id="https://xentune.invalid/report.schema.json",
+    consts={"schema_version": SCHEMA_VERSION},
+)
+
+
+def validate_report(data: object, *, source: str = "report.json") -> None:
+    """Check ``data`` against `REPORT_SCHEMA` (a version other than `SCHEMA_VERSION` is named).
+
+    Raises
+    ------
+    ConfigError
+        Another schema version, or the first schema violation with its JSON path.
+    """
+    if isinstance(data, dict) and data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{source}: report schema version {data['schema_version']!r} is not supported (this "
+            f"xentune reads {SCHEMA_VERSION}); rebuild the report with `xentune analyze --force`"
+        )
+    validate_json(
+        data,
+        REPORT_SCHEMA,
+        source=source,
+        what="xentune report",
+        fix="rebuild it with `xentune analyze RUN_DIR --force`",
+    )
 
 
 def analysis_from_dict(data: object, *, source: str = "report.json") -> Analysis:

@@ -219,7 +219,7 @@ def test_timbre_specs_refuse_hostile_strings_with_a_xentune_error(spec: str) -> 
 @given(st.text(max_size=20) | st.builds(lambda a, b: f"{a}:{b}", _numbers, _numbers))
 @_fast
 def test_curve_ranges_refuse_hostile_strings_with_a_xentune_error(text: str) -> None:
-    from xentune.psychoacoustics.curve import parse_ratio_range
+    from xentune.report.curve_files import parse_ratio_range
 
     try:
         lo, hi = parse_ratio_range(text)

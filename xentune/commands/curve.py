@@ -105,13 +105,8 @@ def curve_command(
 
     The curve's value is a dissonance for every model: lower = more consonant.
     """
-    from xentune.psychoacoustics.curve import (
-        check_curve_output,
-        dissonance_curve,
-        minima_of_curve,
-        parse_ratio_range,
-        save_curve,
-    )
+    from xentune.psychoacoustics.curve import dissonance_curve, minima_of_curve
+    from xentune.report.curve_files import check_curve_output, parse_ratio_range, save_curve
     from xentune.timbre import parse_timbre
 
     spectrum = parse_timbre(timbre)

@@ -35,7 +35,9 @@ from xentune.generator.train import TrainConfig
 from xentune.pipeline import RunConfig, RunResult, generate_run
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.timbre import parse_timbre
+from xentune.tuning.conventions import CRITERIA_EDO_RANGE
 from xentune.tuning.edo import best_edos
+from xentune.tuning.emergence import emergent_edos
 
 TIMBRES = (
     "harmonic",
@@ -82,9 +84,10 @@ def check_edo(n: int) -> Callable[[RunResult], list[str]]:
     """Failed criteria of an edo:n=N run: the best EDO over 5..31 must be N."""
 
     def check(result: RunResult) -> list[str]:
-        if not result.edos:
+        edos = emergent_edos(result.scale, n_range=CRITERIA_EDO_RANGE, top=1)
+        if not edos:
             return ["no emergent steps"]
-        best = result.edos[0].n
+        best = edos[0].n
         return [] if best == n else [f"best EDO {best}, not {n}"]
 
     return check
@@ -101,7 +104,7 @@ CHECKS: dict[str, Callable[[RunResult], list[str]]] = {
 def describe(timbre: str, seed: int, result: RunResult, fails: list[str]) -> str:
     """The run's lines of the table."""
     s = result.scale
-    best = result.edos[0] if result.edos else None
+    best = result.analysis.edo.best[0] if result.analysis.edo.best else None
     edo = f"{best.n}-EDO (rel. RMS {best.relative_rms_error:.3f})" if best else "-"
     lines = [
         f"{timbre}  seed {seed}: {'PASS' if not fails else 'FAIL'}  period {s.period_cents:.1f} c "
@@ -109,15 +112,15 @@ def describe(timbre: str, seed: int, result: RunResult, fails: list[str]) -> str
         f"{result.elapsed_s:.0f} s (train {result.timings_s.get('train', 0):.0f} s)",
         "    step c  strength  just ratio (err c)  nearest minimum c (step - min)",
     ]
-    for row in result.comparisons:
-        ratio = (
-            f"{row.ratio.ratio} ({row.ratio.error_cents:+.1f})" if row.ratio is not None else "-"
-        )
-        if row.minimum_cents is not None and row.minimum_distance_cents is not None:
-            minimum = f"{row.minimum_cents:7.1f} ({row.minimum_distance_cents:+.1f})"
+    for row in result.analysis.scale_steps:
+        just = row.just_ratios[0] if row.just_ratios else None
+        ratio = f"{just.ratio} ({just.error_cents:+.1f})" if just is not None else "-"
+        if row.nearest_minimum_cents is not None and row.minimum_offset_cents is not None:
+            minimum = f"{row.nearest_minimum_cents:7.1f} ({row.minimum_offset_cents:+.1f})"
         else:
             minimum = "-"
-        lines.append(f"    {row.step_cents:6.1f}  {row.strength:8.2f}  {ratio:>18}  {minimum}")
+        strength = row.strength if row.strength is not None else float("nan")
+        lines.append(f"    {row.cents:6.1f}  {strength:8.2f}  {ratio:>18}  {minimum}")
     lines += [f"    FAIL: {f}" for f in fails]
     return "\n".join(lines)
 

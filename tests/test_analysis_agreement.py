@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult
+from xentune.commands.generate import summary as summary_text
 from xentune.generator.train import TrainConfig
 from xentune.pipeline import RunConfig, generate_run
 from xentune.tuning.conventions import EDO_RANGE, EDO_TOP, JUST_TOLERANCE_CENTS
@@ -40,11 +41,14 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[int], 
     train = TrainConfig(voices=3, steps=8, train_steps=20, batch_size=64, hidden=32, seed=3)
     config = RunConfig(train=train, pieces=4, sample_rate=16000, device="cpu", controls=False)
     result = generate_run(config, tmp_path_factory.mktemp("agree") / "run")
-    edos = [f.n for f in result.edos]
+    summary = summary_text(result)
+    edos = [f.n for f in result.analysis.edo.best]
+    assert f"period (n = 5..53): {edos[0]} " in summary
     ratios = [
-        None if c.ratio is None else f"{c.ratio.ratio.numerator}/{c.ratio.ratio.denominator}"
-        for c in result.comparisons
+        s.just_ratios[0].ratio if s.just_ratios else None for s in result.analysis.scale_steps
     ]
+    for step, ratio in zip(result.analysis.scale_steps, ratios, strict=True):
+        assert f"{step.cents:8.1f}" in summary and (ratio is None or f" {ratio} " in summary)
     return result.path, edos, ratios
 
 
@@ -58,9 +62,12 @@ def test_run_analyses_agree(
     assert len(summary_edos) == EDO_TOP
 
     own = json.loads((path / "report.json").read_text())
+    assert own["source"] == str(path.resolve())  # the final folder, not the temp one it was built in
     rebuilt_dir = tmp_path / "rebuilt"
     assert cli("analyze", path, "--out", rebuilt_dir).code == 0
     rebuilt = json.loads((rebuilt_dir / "report.json").read_text())
+    # The report generate built in memory is the one its files give back, number for number.
+    assert rebuilt == own
     scl_dir = tmp_path / "scl"
     assert cli("analyze", path / "scale.scl", "--out", scl_dir).code == 0
     scl = json.loads((scl_dir / "analysis.json").read_text())

@@ -38,16 +38,15 @@ from xentune.generator.train import (
 from xentune.progress import ProgressFactory, silent_progress
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.rendering import render_scores
+from xentune.report.model import Analysis
+from xentune.report.render import write_analysis_report
+from xentune.report.run_analysis import analyse_run
 from xentune.score import Score, save_scores
 from xentune.spectrum import Spectrum
 from xentune.timbre import parse_timbre
 from xentune.tuning.conventions import curve_ratio_range
-from xentune.tuning.edo import EdoFit
 from xentune.tuning.emergence import (
     EmergentScale,
-    StepComparison,
-    compare_steps,
-    emergent_edos,
     emergent_scale,
 )
 from xentune.tuning.midi import MidiNotes, write_midi
@@ -199,12 +198,9 @@ class RunResult:
         The run folder.
     scale : EmergentScale
         The emergent interval system.
-    comparisons : list of StepComparison
-        Each step beside its nearest just ratio and curve minimum.
-    edos : list of EdoFit
-        Best equal divisions of the period (`xentune.tuning.conventions.EDO_RANGE`, best first).
-    minima_cents : tuple of float
-        The timbre's dissonance-curve minima (cents) the steps were compared with.
+    analysis : Analysis
+        The run's analysis (report.json is its JSON form): each step beside its nearest just
+        ratios and curve minimum, the best equal divisions of the period, the controls.
     timings_s : dict
         Seconds spent in each part (train, sample, render, audio, midi, scale, report).
     elapsed_s : float
@@ -223,9 +219,7 @@ class RunResult:
 
     path: Path
     scale: EmergentScale
-    comparisons: list[StepComparison]
-    edos: list[EdoFit]
-    minima_cents: tuple[float, ...]
+    analysis: Analysis
     timings_s: dict[str, float] = field(default_factory=dict)
     elapsed_s: float = 0.0
     files: list[str] = field(default_factory=list)
@@ -387,12 +381,6 @@ def _controls_dict(config: RunConfig, controls: tuple[SampleScore, ...]) -> dict
         "near_minimum_cents": NEAR_MINIMUM_CENTS,
         "rows": [row.to_dict() for row in controls],
     }
-
-
-def _write_report(run_dir: Path) -> list[Path]:
-    from xentune.report.render import write_report
-
-    return write_report(run_dir)
 
 
 def _check_resume(
@@ -566,8 +554,9 @@ def generate_run(
 
         scores = as_scores(pieces)
         save_scores(tmp / "score.json", scores)
-        if config.refine_steps > 0:
-            save_scores(tmp / "score-raw.json", as_scores(raw_pieces))
+        raw_scores = as_scores(raw_pieces) if config.refine_steps > 0 else None
+        if raw_scores is not None:
+            save_scores(tmp / "score-raw.json", raw_scores)
         t = lap("score", t)
         with (
             _cpu_threads(config.cpu_threads, device),
@@ -620,10 +609,9 @@ def generate_run(
                 seed=config.train.seed,
             )
         minima = _minima_cents(spectrum, period_cents=scale.period_cents, reference_hz=ref_hz)
-        comparisons = compare_steps(scale, minima_cents=minima)
-        edos = emergent_edos(scale)
         t = lap("analysis", t)
         controls: tuple[SampleScore, ...] = ()
+        controls_data: dict[str, Any] | None = None
         generator_scale: dict[str, Any] | None = None
         if config.controls:
             with _cpu_threads(config.cpu_threads, device):
@@ -647,21 +635,33 @@ def generate_run(
                 controls_data["generator_scale"] = generator_scale
             write_text_atomic(tmp / "controls.json", json.dumps(controls_data, indent=1) + "\n")
             t = lap("controls", t)
-        write_text_atomic(tmp / "training.json", json.dumps(_training_dict(trained.history)) + "\n")
+        history = _training_dict(trained.history)
+        write_text_atomic(tmp / "training.json", json.dumps(history) + "\n")
         config_data = _config_dict(config, spectrum, device)
         config_data["timings_s"] = dict(timings)
         config_data["elapsed_s"] = round(time.perf_counter() - start, 3)
         write_text_atomic(tmp / "config.json", json.dumps(config_data, indent=2) + "\n")
-        _write_report(tmp)
+        # The one analysis of the run, built in memory: report.json/html/md and the command's
+        # summary are views of it.
+        analysis = analyse_run(
+            config_data,
+            spectrum=spectrum,
+            scores=scores,
+            raw_scores=raw_scores,
+            history=history,
+            controls=controls_data,
+            run_dir=tmp,
+            source=out_path.resolve(),
+            scale=scale,
+        )
+        write_analysis_report(analysis, tmp, run_dir=tmp)
         lap("report", t)
         files = sorted(p.name for p in tmp.iterdir())
     elapsed = time.perf_counter() - start
     return RunResult(
         path=out_path,
         scale=scale,
-        comparisons=comparisons,
-        edos=edos,
-        minima_cents=minima,
+        analysis=analysis,
         timings_s=timings,
         elapsed_s=elapsed,
         files=files,

@@ -30,8 +30,6 @@ __all__ = ["generate_command", "summary"]
 
 def summary(result: RunResult) -> str:
     """The run in a few lines: emergent steps (just ratio, nearest curve minimum), period, best EDO, time."""
-    from xentune.tuning.conventions import EDO_RANGE
-
     scale = result.scale
     lines = [
         f"emergent scale: {scale.n_steps} steps in a period of {scale.period_cents:.1f} cents "
@@ -39,28 +37,28 @@ def summary(result: RunResult) -> str:
         f"peakedness {scale.peakedness:.2f} nats)",
         "   step    cents  strength  just ratio  error  curve minimum  distance",
     ]
-    if not result.comparisons:
+    steps = result.analysis.scale_steps
+    if not steps:
         lines.append(
             "  (no steps stand out from a flat interval density: try a lower --temperature or more --train-steps)"
         )
-    for k, row in enumerate(result.comparisons, start=1):
-        if row.ratio is not None:
-            ratio = f"{row.ratio.ratio.numerator}/{row.ratio.ratio.denominator}"
-            err = f"{row.ratio.error_cents:+5.1f}"
+    for row in steps:
+        if row.just_ratios:
+            ratio, err = row.just_ratios[0].ratio, f"{row.just_ratios[0].error_cents:+5.1f}"
         else:
             ratio, err = "-", "    -"
-        if row.minimum_cents is not None and row.minimum_distance_cents is not None:
-            minimum = f"{row.minimum_cents:13.1f}  {row.minimum_distance_cents:+8.1f}"
+        if row.nearest_minimum_cents is not None and row.minimum_offset_cents is not None:
+            minimum = f"{row.nearest_minimum_cents:13.1f}  {row.minimum_offset_cents:+8.1f}"
         else:
             minimum = f"{'-':>13}  {'-':>8}"
+        strength = f"{row.strength:9.2f}" if row.strength is not None else f"{'-':>9}"
+        lines.append(f"  {row.degree:5d} {row.cents:8.1f} {strength} {ratio:>11} {err}  {minimum}")
+    edo = result.analysis.edo
+    if edo.best:
+        best = edo.best[0]
+        others = ", ".join(f"{f.n}" for f in edo.best[1:4])
         lines.append(
-            f"  {k:5d} {row.step_cents:8.1f} {row.strength:9.2f} {ratio:>11} {err}  {minimum}"
-        )
-    if result.edos:
-        best = result.edos[0]
-        others = ", ".join(f"{f.n}" for f in result.edos[1:4])
-        lines.append(
-            f"best equal division of the period (n = {EDO_RANGE.start}..{EDO_RANGE.stop - 1}): {best.n} "
+            f"best equal division of the period (n = {edo.n_min}..{edo.n_max}): {best.n} "
             f"(RMS {best.rms_error_cents:.1f} cents = {best.relative_rms_error:.3f} of a step); next {others}"
         )
     if result.controls:

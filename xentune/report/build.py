@@ -8,7 +8,8 @@ from pathlib import Path
 from xentune.errors import ConfigError
 from xentune.report.model import Analysis, load_report
 from xentune.report.render import write_analysis_report
-from xentune.report.sources import analysis_for_run, analysis_for_score
+from xentune.report.run_analysis import analysis_for_run
+from xentune.report.sources import analysis_for_score
 from xentune.safe_read import parse_json, read_text
 
 __all__ = ["ReportResult", "report_for_path", "summary_text"]

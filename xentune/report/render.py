@@ -15,7 +15,7 @@ from xentune.atomic import atomic_dir, write_text_atomic
 from xentune.errors import OutputExistsError
 from xentune.report.model import Analysis
 from xentune.report.plots import PLOTS, figure_png
-from xentune.report.sources import analysis_for_run
+from xentune.report.run_analysis import analysis_for_run
 from xentune.report.use_section import use_html, use_markdown
 
 __all__ = [

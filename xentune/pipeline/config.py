@@ -63,8 +63,8 @@ class RunConfig:
     device : str
         ``auto``, ``cpu`` or ``cuda`` (see ``xentune.device.resolve_device``).
     cpu_threads : int
-        Torch CPU threads for training, sampling and rendering (see `DEFAULT_CPU_THREADS`); the thread
-        count is part of what makes a run reproducible (it changes the order of float sums).
+        Torch CPU threads for sampling, rendering and exports (see `DEFAULT_CPU_THREADS`; training
+        always uses one, see `xentune.generator.train`): part of what makes a run reproducible.
     exports : ExportConfig
         How the scale files and the MIDI files are written.
     refine_steps : int

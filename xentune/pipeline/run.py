@@ -9,7 +9,7 @@ import platform
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ from xentune.generator.scale_model import ScalePieceModel
 from xentune.generator.train import (
     TrainConfig,
     check_resumable,
-    load_trained,
     train,
 )
 from xentune.pipeline.config import RunConfig
@@ -192,18 +191,8 @@ def _check_resume(
         raise CheckpointError(
             f"--resume {path}: no such checkpoint file; give the model.pt of an interrupted run"
         )
-    saved = load_trained(path).config  # CheckpointError for a damaged or foreign file
-    diffs = [
-        f"{f.name} {getattr(saved, f.name)!r} (checkpoint) vs {getattr(wanted, f.name)!r}"
-        for f in fields(TrainConfig)
-        if getattr(saved, f.name) != getattr(wanted, f.name)
-    ]
-    if diffs:
-        raise CheckpointError(
-            f"--resume {path}: checkpoint from another configuration ({'; '.join(diffs)}); "
-            "resume with the same settings, or start afresh without --resume"
-        )
-    check_resumable(path, wanted, spectrum=spectrum, device=device)  # optimizer, RNG, history
+    # One owner of the resume check: training's own (configuration, weights, optimizer, RNG).
+    check_resumable(path, wanted, spectrum=spectrum, device=device)
     return path
 
 
@@ -319,15 +308,17 @@ def generate_run(
         if on_checkpoint is not None:
             on_checkpoint(checkpoint)
         t = time.perf_counter()
+        # Training owns its threads (one, for run-to-run identical results: `train`); the
+        # run's --cpu-threads setting applies to everything after it.
+        trained = train(
+            config.train,
+            device=device,
+            checkpoint_path=checkpoint,
+            resume=resume_path is not None,
+            progress=progress,
+        )
+        t = lap("train", t)
         with _cpu_threads(config.cpu_threads, device):
-            trained = train(
-                config.train,
-                device=device,
-                checkpoint_path=checkpoint,
-                resume=resume_path is not None,
-                progress=progress,
-            )
-            t = lap("train", t)
             raw = sample_pieces(
                 trained.model, n_pieces=config.pieces, seed=config.train.seed, device=device
             )  # (S, V, T) cents, the generator's own samples

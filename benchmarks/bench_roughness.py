@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 import torch
 
-from xentune.psychoacoustics import roughness as roughness_module
+from xentune.psychoacoustics import roughness_fused as roughness_module
 from xentune.psychoacoustics.pool import chord_partials
 from xentune.psychoacoustics.roughness import chord_roughness, roughness, sethares1993_roughness
 

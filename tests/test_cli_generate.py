@@ -172,7 +172,8 @@ def test_ratios_on_a_default_harmonic_run(cli: Callable[..., CliResult], tmp_pat
     (the default run's degrees lie 0.0..0.7 cents from them; the tolerance is 5 cents)."""
     from fractions import Fraction
 
-    from xentune.tuning.scala import read_ascl, read_scl
+    from xentune.tuning.ascl import read_ascl
+    from xentune.tuning.scala import read_scl
 
     out = tmp_path / "run"
     result = cli("generate", "--out", out, "--ratios", "--quiet")

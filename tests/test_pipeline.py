@@ -19,8 +19,9 @@ from xentune.pipeline import RunConfig, RunResult, generate_run, piece_midi_note
 from xentune.score import Score, load_scores
 from xentune.timbre import parse_timbre
 from xentune.tuning.emergence import emergent_scale
-from xentune.tuning.midi import read_midi
-from xentune.tuning.scala import read_kbm, read_scl
+from xentune.tuning.kbm import read_kbm
+from xentune.tuning.midi_read import read_midi
+from xentune.tuning.scala import read_scl
 
 #: Smallest RMS of a piece's audio (full scale 1); the writer normalises loudness to -16 LUFS,
 #: i.e. an RMS near 0.1 for a tone, so 0.01 only fails on (near) silence.

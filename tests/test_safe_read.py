@@ -23,7 +23,8 @@ from xentune.safe_read import (
 )
 from xentune.score import scores_from_json
 from xentune.spectrum import spectrum_from_dict
-from xentune.tuning.scala import parse_kbm, parse_scl
+from xentune.tuning.kbm import parse_kbm
+from xentune.tuning.scala import parse_scl
 
 #: JSON values of every kind, hostile numbers included (huge ints, 1e308, NaN, infinity).
 _numbers = st.one_of(

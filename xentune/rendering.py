@@ -12,11 +12,9 @@ from xentune.score import Score
 from xentune.spectrum import Spectrum
 from xentune.synth.additive import default_envelope, render_notes, voice_pans
 from xentune.synth.envelope import Envelope
+from xentune.synth.nyquist import TWO_PI
 
 __all__ = ["render_score", "render_scores"]
-
-#: 2 pi, the phase of one cycle in radians.
-_TWO_PI = 2.0 * math.pi
 
 
 def render_score(
@@ -130,7 +128,7 @@ def render_scores(
         if random_phase:
             gen = torch.Generator().manual_seed(seed + k)
             phase[k, :v, :n] = (
-                torch.rand((v, n, n_partials), generator=gen, dtype=torch.float64) * _TWO_PI
+                torch.rand((v, n, n_partials), generator=gen, dtype=torch.float64) * TWO_PI
             ).numpy()
         # Last note-off plus release, in samples (1e-6 absorbs float error in 1.2 * 16000 etc.).
         lengths.append(max(1, math.ceil((s.end_s + env.release_s) * sample_rate - 1e-6)))

@@ -13,7 +13,8 @@ from xentune.errors import ConfigError
 from xentune.generator.exports import SCALE_FILE_NAMES, ExportConfig, write_scale_files
 from xentune.generator.previews import DEGREE_S, DYAD_S, preview_scores
 from xentune.timbre import parse_timbre
-from xentune.tuning.scala import read_kbm, read_scl
+from xentune.tuning.kbm import read_kbm
+from xentune.tuning.scala import read_scl
 from xentune.tuning.scale import Scale
 
 C4 = 261.6255653005986

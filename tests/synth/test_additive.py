@@ -12,13 +12,9 @@ from hypothesis import strategies as st
 
 from xentune.rendering import render_score, render_scores
 from xentune.score import Score
-from xentune.synth.additive import (
-    equal_power_pan,
-    nyquist_gain,
-    render_notes,
-    voice_pans,
-)
+from xentune.synth.additive import equal_power_pan, render_notes, voice_pans
 from xentune.synth.envelope import Envelope
+from xentune.synth.nyquist import nyquist_gain
 from xentune.timbre import parse_timbre
 
 SR = 48000

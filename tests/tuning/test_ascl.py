@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from xentune.errors import OutputExistsError, ScalaError
-from xentune.tuning.ascl import degree_names, format_ascl, write_ascl
+from xentune.tuning.ascl import degree_names, format_ascl, read_ascl, write_ascl
+from xentune.tuning.frequencies import frequency_table
 from xentune.tuning.keyboard import keyboard_mapping
-from xentune.tuning.scala import read_ascl, read_scl, write_scl
-from xentune.tuning.scale import Scale, frequency_table
+from xentune.tuning.scala import read_scl, write_scl
+from xentune.tuning.scale import Scale
 
 tl = pytest.importorskip("tuning_library")
 

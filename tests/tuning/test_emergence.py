@@ -16,14 +16,12 @@ from xentune.timbre import parse_timbre
 from xentune.tuning.emergence import (
     EmergentScale,
     circular_density,
-    compare_steps,
     emergent_edos,
     emergent_scale,
-    find_period,
     interval_pool,
     peakedness,
-    period_self_similarity,
 )
+from xentune.tuning.period import find_period, period_self_similarity
 
 JUST = [Fraction(6, 5), Fraction(5, 4), Fraction(4, 3), Fraction(3, 2), Fraction(5, 3)]
 JUST_CENTS = np.array([1200 * math.log2(r) for r in JUST])
@@ -261,18 +259,6 @@ def test_to_scale() -> None:
     scale = _scale_with([386.0, 702.0], period=1284.0).to_scale()
     assert scale.degrees_cents == pytest.approx((386.0, 702.0, 1284.0))
     assert scale.period_cents == pytest.approx(1284.0)
-
-
-def test_compare_steps_with_minima_and_ratios() -> None:
-    pytest.importorskip("xentune.tuning.ratios")
-    rows = compare_steps(
-        _scale_with([316.5, 702.3, 1000.0]), minima_cents=[316.0, 386.0, 702.0, 1200.0]
-    )
-    assert [r.minimum_cents for r in rows] == [316.0, 702.0, 1200.0]
-    assert rows[0].minimum_distance_cents == pytest.approx(0.5)
-    assert rows[0].ratio is not None and rows[0].ratio.ratio == Fraction(6, 5)
-    assert rows[1].ratio is not None and rows[1].ratio.ratio == Fraction(3, 2)
-    assert compare_steps(_scale_with([400.0]))[0].minimum_cents is None
 
 
 def test_emergent_edos_finds_ten() -> None:

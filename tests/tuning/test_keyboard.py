@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from xentune.errors import ConfigError
+from xentune.tuning.frequencies import frequency_table, mapped_keys
 from xentune.tuning.keyboard import describe_keyboard, keyboard_mapping
-from xentune.tuning.scale import Scale, frequency_table, mapped_keys
+from xentune.tuning.scale import Scale
 
 JUST7 = Scale.from_ratios(["9/8", "5/4", "4/3", "3/2", "5/3", "15/8", "2/1"])
 SIX = Scale.from_ratios(["6/5", "5/4", "4/3", "3/2", "5/3", "2/1"])

@@ -15,14 +15,9 @@ from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from xentune.errors import MidiError, OutputExistsError
-from xentune.tuning.midi import (
-    MidiNotes,
-    bend_value,
-    hz_to_mts,
-    mts_to_hz,
-    read_midi,
-    write_midi,
-)
+from xentune.tuning.midi import bend_value, hz_to_mts, mts_to_hz, write_midi
+from xentune.tuning.midi_notes import MidiNotes
+from xentune.tuning.midi_read import read_midi
 
 TICK_S = 0.5 / 960  # the writer's time grid: 960 ticks per beat at 120 bpm
 C4 = 261.6255653005986

@@ -17,7 +17,8 @@ import pytest
 import soundfile
 
 from tests.conftest import APT_LINE, require_tool
-from xentune.tuning.midi import MidiNotes, write_midi
+from xentune.tuning.midi import write_midi
+from xentune.tuning.midi_notes import MidiNotes
 
 pytestmark = pytest.mark.external
 
@@ -29,7 +30,9 @@ SAMPLE_RATE = 44100
 def _need_fluidsynth() -> str:
     exe = require_tool("fluidsynth")
     if not SOUNDFONT.is_file():
-        pytest.skip(f"the GM sound font {SOUNDFONT} is missing; the external tests need: {APT_LINE}")
+        pytest.skip(
+            f"the GM sound font {SOUNDFONT} is missing; the external tests need: {APT_LINE}"
+        )
     return exe
 
 

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from xentune.errors import MidiError
-from xentune.tuning.midi import MidiNotes, write_midi
+from xentune.tuning.midi import write_midi
+from xentune.tuning.midi_notes import MidiNotes
 
 
 def _notes(seed: int = 0, n: int = 300, voices: int = 6) -> MidiNotes:

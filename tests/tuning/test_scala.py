@@ -14,20 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xentune.errors import OutputExistsError, ScalaError, XentuneError
+from xentune.tuning.ascl import parse_ascl
+from xentune.tuning.frequencies import frequency_table
+from xentune.tuning.kbm import format_kbm, parse_kbm, read_kbm, write_kbm
 from xentune.tuning.scala import (
     format_cents,
-    format_kbm,
     format_scl,
-    parse_ascl,
-    parse_kbm,
     parse_pitch,
     parse_scl,
-    read_kbm,
     read_scl,
-    write_kbm,
     write_scl,
 )
-from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table
+from xentune.tuning.scale import KeyboardMapping, Scale
 
 tl = pytest.importorskip("tuning_library")
 

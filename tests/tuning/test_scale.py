@@ -15,14 +15,10 @@ from hypothesis import strategies as st
 
 from tests.tuning.test_surge_reference import reference_one_pattern_off, scala_reference_table
 from xentune.errors import ConfigError, ScalaError
-from xentune.tuning.scala import format_kbm, format_scl
-from xentune.tuning.scale import (
-    KeyboardMapping,
-    Scale,
-    fraction_to_cents,
-    frequency_table,
-    mapped_keys,
-)
+from xentune.tuning.frequencies import frequency_table, mapped_keys
+from xentune.tuning.kbm import format_kbm
+from xentune.tuning.scala import format_scl
+from xentune.tuning.scale import KeyboardMapping, Scale, fraction_to_cents
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 tl = pytest.importorskip("tuning_library")

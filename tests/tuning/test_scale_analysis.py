@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from xentune.errors import ScalaError
-from xentune.tuning.scala import read_kbm, read_scl
+from xentune.tuning.kbm import read_kbm
+from xentune.tuning.scala import read_scl
 from xentune.tuning.scale import KeyboardMapping, Scale
 from xentune.tuning.scale_analysis import ANALYSIS_FORMAT, analyze_scale
 

@@ -19,8 +19,10 @@ import numpy as np
 import pytest
 
 from xentune.errors import ScalaError
-from xentune.tuning.scala import read_kbm, read_scl
-from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table, mapped_keys
+from xentune.tuning.frequencies import frequency_table, mapped_keys
+from xentune.tuning.kbm import read_kbm
+from xentune.tuning.scala import read_scl
+from xentune.tuning.scale import KeyboardMapping, Scale
 
 tl = pytest.importorskip("tuning_library")
 
@@ -278,7 +280,7 @@ ACCEPTED_BY_SCALA_RULE = {"missing-note.kbm"}
 
 
 def _read_any(path: Path) -> object:
-    from xentune.tuning.scala import read_ascl
+    from xentune.tuning.ascl import read_ascl
 
     return {".scl": read_scl, ".kbm": read_kbm, ".ascl": read_ascl}[path.suffix](path)
 
@@ -340,7 +342,7 @@ def test_bad_scl_lines_are_named(surge_tests_dir: Path) -> None:
 def test_ascl_mapping_equals_ableton_exported_kbm(surge_tests_dir: Path, name: str) -> None:
     # each .kbm beside an .ascl was exported by Ableton's tuning site (tuning-library's own
     # test compares the same pairs): the whole mapping must be the same
-    from xentune.tuning.scala import read_ascl
+    from xentune.tuning.ascl import read_ascl
 
     root = surge_tests_dir
     ascl = read_ascl(root / f"{name}.ascl")
@@ -352,7 +354,7 @@ def test_ascl_mapping_equals_ableton_exported_kbm(surge_tests_dir: Path, name: s
 
 
 def test_ascl_details(surge_tests_dir: Path) -> None:
-    from xentune.tuning.scala import read_ascl
+    from xentune.tuning.ascl import read_ascl
 
     rast = read_ascl(surge_tests_dir / "rast.ascl")
     assert rast.note_names[0] == "C" and rast.note_names[3] == "E♭"  # quotes removed

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from xentune.errors import OutputExistsError, ScalaError
+from xentune.tuning.frequencies import frequency_table
+from xentune.tuning.kbm import read_kbm, write_kbm
 from xentune.tuning.keyboard import keyboard_mapping
-from xentune.tuning.scala import read_kbm, read_scl, write_kbm, write_scl
-from xentune.tuning.scale import Scale, frequency_table
+from xentune.tuning.scala import read_scl, write_scl
+from xentune.tuning.scale import Scale
 from xentune.tuning.tun import format_tun, write_tun
 
 #: The specification's default BaseFreq: MIDI note 0 at A4 = 440 Hz.

@@ -60,7 +60,8 @@ def input_kind(path: Path) -> str:
 
 
 def _analyze_scale_file(path: Path, options: AnalyzeOptions) -> None:
-    from xentune.tuning.scala import read_kbm, read_scl
+    from xentune.tuning.kbm import read_kbm
+    from xentune.tuning.scala import read_scl
     from xentune.tuning.scale_analysis import analyze_scale
 
     scale = read_scl(path)

@@ -20,9 +20,10 @@ from xentune.tuning.just import (
     just_scale,
     parse_period_ratio,
 )
+from xentune.tuning.kbm import write_kbm
 from xentune.tuning.keyboard import KEYBOARD_LAYOUTS, keyboard_mapping
 from xentune.tuning.midi import DEFAULT_MPE_BEND_RANGE, MAX_MPE_BEND_RANGE
-from xentune.tuning.scala import write_kbm, write_scl
+from xentune.tuning.scala import write_scl
 from xentune.tuning.scale import Scale
 from xentune.tuning.tun import write_tun
 

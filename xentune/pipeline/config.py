@@ -9,9 +9,7 @@ from xentune import defaults
 from xentune.errors import ConfigError
 from xentune.generator.exports import ExportConfig
 from xentune.generator.sample import DEFAULT_REFINE_STEPS, DEFAULT_STEP_S
-from xentune.generator.train import (
-    TrainConfig,
-)
+from xentune.generator.train_config import TrainConfig
 
 __all__ = [
     "DEFAULT_CPU_THREADS",

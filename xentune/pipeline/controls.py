@@ -9,9 +9,7 @@ import torch
 from xentune.generator.controls import SampleScore, random_chords, score_samples
 from xentune.generator.energy import Energy
 from xentune.generator.sample import refine, sample_pieces
-from xentune.generator.train import (
-    untrained_model,
-)
+from xentune.generator.train import untrained_model
 from xentune.pipeline.config import RunConfig
 from xentune.spectrum import Spectrum
 

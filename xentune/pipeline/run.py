@@ -25,11 +25,7 @@ from xentune.generator.controls import SampleScore
 from xentune.generator.exports import write_scale_files
 from xentune.generator.sample import refine, sample_pieces
 from xentune.generator.scale_model import ScalePieceModel
-from xentune.generator.train import (
-    TrainConfig,
-    check_resumable,
-    train,
-)
+from xentune.generator.train import TrainConfig, check_resumable, train
 from xentune.pipeline.config import RunConfig
 from xentune.pipeline.controls import controls_dict, score_controls
 from xentune.progress import ProgressFactory, silent_progress
@@ -46,7 +42,8 @@ from xentune.tuning.emergence import (
     EmergentScale,
     emergent_scale,
 )
-from xentune.tuning.midi import MidiNotes, write_midi
+from xentune.tuning.midi import write_midi
+from xentune.tuning.midi_notes import MidiNotes
 
 __all__ = [
     "RunResult",

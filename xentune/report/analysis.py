@@ -42,8 +42,9 @@ from xentune.tuning.conventions import (
     curve_ratio_range,
 )
 from xentune.tuning.edo import fit_edo, scale_edo_fits
+from xentune.tuning.frequencies import frequency_table
 from xentune.tuning.ratios import nearest_ratios, odd_limit
-from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table
+from xentune.tuning.scale import KeyboardMapping, Scale
 from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = [

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +14,7 @@ import numpy as np
 from xentune import defaults
 from xentune.atomic import atomic_file
 from xentune.errors import MidiError
+from xentune.tuning.midi_notes import MidiNotes
 
 __all__ = [
     "DEFAULT_MPE_BEND_RANGE",
@@ -22,11 +22,9 @@ __all__ = [
     "MELODIC_CHANNELS",
     "MPE_MANAGER_CHANNEL",
     "MPE_MEMBER_CHANNELS",
-    "MidiNotes",
     "bend_value",
     "hz_to_mts",
     "mts_to_hz",
-    "read_midi",
     "write_midi",
 ]
 
@@ -63,95 +61,6 @@ _RPN_TUNING_BANK = 4
 _RPN_MPE_CONFIGURATION = 6
 #: Keys tried on each side of the nearest one when a wide bend range quantises coarsely.
 _MPE_KEY_SEARCH = 2
-
-
-@dataclass(frozen=True, eq=False)
-class MidiNotes:
-    """A piece as notes of continuous pitch: what a MIDI file carries, in physical units.
-
-    Attributes
-    ----------
-    freq_hz : np.ndarray, float64, shape (N,)
-        Frequency of each note in Hz, > 0.
-    onset_s : np.ndarray, float64, shape (N,)
-        Start time in seconds, >= 0.
-    duration_s : np.ndarray, float64, shape (N,)
-        Length in seconds, > 0.
-    velocity : np.ndarray, int64, shape (N,)
-        MIDI velocity 1..127.
-    voice : np.ndarray, int64, shape (N,)
-        Voice (part) of each note, >= 0; each voice is one track of the file.
-
-    Raises
-    ------
-    MidiError
-        Arrays of different lengths, not 1-D, or values outside the ranges above.
-    """
-
-    freq_hz: np.ndarray
-    onset_s: np.ndarray
-    duration_s: np.ndarray
-    velocity: np.ndarray
-    voice: np.ndarray = field(default=None)  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        arrays = {
-            "freq_hz": np.asarray(self.freq_hz, dtype=np.float64),
-            "onset_s": np.asarray(self.onset_s, dtype=np.float64),
-            "duration_s": np.asarray(self.duration_s, dtype=np.float64),
-        }
-        n = arrays["freq_hz"].shape
-        voice = np.zeros(n, dtype=np.int64) if self.voice is None else self.voice
-        for name, raw in (("velocity", self.velocity), ("voice", voice)):
-            a = np.asarray(raw)
-            if a.size and not np.all(np.isfinite(a.astype(np.float64))):
-                raise MidiError(f"MIDI notes: {name} must be finite integers")
-            if a.size and np.any(a.astype(np.float64) != np.round(a.astype(np.float64))):
-                raise MidiError(
-                    f"MIDI notes: {name} must be integers, got {a[a != np.round(a)][0]}"
-                )
-            arrays[name] = a.astype(np.int64)
-        for name, a in arrays.items():
-            if a.ndim != 1:
-                raise MidiError(
-                    f"MIDI notes: {name} must be 1-D (one value per note), got shape {a.shape}"
-                )
-            if a.shape != n:
-                raise MidiError(
-                    f"MIDI notes: {name} has {a.shape[0]} values but freq_hz has {n[0]}; "
-                    "give one value per note"
-                )
-            a.setflags(write=False)
-            object.__setattr__(self, name, a)
-        f, t, d = arrays["freq_hz"], arrays["onset_s"], arrays["duration_s"]
-        _check(f, (f > 0) & np.isfinite(f), "freq_hz", "every frequency must be finite and > 0 Hz")
-        _check(t, (t >= 0) & np.isfinite(t), "onset_s", "every onset must be finite and >= 0 s")
-        _check(d, (d > 0) & np.isfinite(d), "duration_s", "every duration must be finite and > 0 s")
-        v = arrays["velocity"]
-        _check(v, (v >= 1) & (v <= 127), "velocity", "velocities must be 1..127 (0 means note-off)")
-        _check(arrays["voice"], arrays["voice"] >= 0, "voice", "voices must be >= 0")
-
-    @property
-    def n_notes(self) -> int:
-        """Number of notes N."""
-        return int(self.freq_hz.shape[0])
-
-    def sorted(self) -> MidiNotes:
-        """The same notes ordered by onset, then voice, then frequency."""
-        order = np.lexsort((self.freq_hz, self.voice, self.onset_s))
-        return MidiNotes(
-            freq_hz=self.freq_hz[order],
-            onset_s=self.onset_s[order],
-            duration_s=self.duration_s[order],
-            velocity=self.velocity[order],
-            voice=self.voice[order],
-        )
-
-
-def _check(values: np.ndarray, ok: np.ndarray, name: str, rule: str) -> None:
-    if not np.all(ok):
-        i = int(np.argmin(ok))
-        raise MidiError(f"MIDI notes: {name}[{i}] = {values[i]}: {rule}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -552,156 +461,3 @@ def write_midi(
 # ---------------------------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _ChannelState:
-    bend: int = 0  # mido pitch, -8192..8191
-    bend_range_semitones: int = 2  # RPN 0 data MSB (GM default 2)
-    bend_range_cents: int = 0  # RPN 0 data LSB
-    rpn: tuple[int, int] = (127, 127)
-    tuning_bank: int = 0
-    tuning_program: int | None = None  # None: no MTS tuning selected (plays 12-EDO keys)
-
-
-def _absolute_events(mid: mido.MidiFile) -> Iterator[tuple[int, int, int, mido.Message]]:
-    """(tick, track, index, message) of every event, in playing order."""
-    events = []
-    for t, track in enumerate(mid.tracks):
-        tick = 0
-        for j, msg in enumerate(track):
-            tick += msg.time
-            events.append((tick, t, j, msg))
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
-    return iter(events)
-
-
-def read_midi(path: str | os.PathLike[str]) -> MidiNotes:
-    """Read the notes of a MIDI file back into frequencies (the inverse of `write_midi`).
-
-    Follows what a synth does: the pitch of a note is fixed at its note-on by the channel's
-    pitch bend (range from RPN 0, default 2 semitones) and, when the channel selected an MTS
-    tuning program (RPN 3), that program's tuning of the key (08 02 and 08 07 single-note
-    changes; untouched keys stay 12-EDO). Times follow the file's tempo map. The voice of a note
-    is the index of its track among the tracks that have notes (channels rotate in bend mode,
-    so they do not identify voices). A note still on at the end of the file ends there.
-
-    Parameters
-    ----------
-    path : path-like
-        A Standard MIDI File (type 0 or 1).
-
-    Returns
-    -------
-    MidiNotes
-        Sorted by onset, then voice, then frequency.
-
-    Raises
-    ------
-    MidiError
-        Missing, unreadable or malformed file.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise MidiError(f"{p}: no such MIDI file; check the path")
-    try:
-        mid = mido.MidiFile(filename=str(p))
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as e:
-        raise MidiError(f"{p}: not a readable Standard MIDI File ({e}); give a .mid file") from None
-    if mid.type == 2:
-        raise MidiError(
-            f"{p}: MIDI file type 2 (independent sequences) is not supported; use type 0 or 1"
-        )
-
-    # tempo map: seconds at each tick, from set_tempo events of any track
-    tempo_changes = sorted(
-        (tick, msg.tempo) for tick, _, _, msg in _absolute_events(mid) if msg.type == "set_tempo"
-    )
-    seg_ticks, seg_seconds, seg_tempo = [0], [0.0], [500_000]
-    for tick, tempo in tempo_changes:
-        seg_seconds.append(
-            seg_seconds[-1] + (tick - seg_ticks[-1]) * seg_tempo[-1] / 1e6 / mid.ticks_per_beat
-        )
-        seg_ticks.append(tick)
-        seg_tempo.append(tempo)
-
-    def seconds(tick: int) -> float:
-        k = int(np.searchsorted(seg_ticks, tick, side="right")) - 1
-        return seg_seconds[k] + (tick - seg_ticks[k]) * seg_tempo[k] / 1e6 / mid.ticks_per_beat
-
-    channels = [_ChannelState() for _ in range(16)]
-    tunings: dict[tuple[int, int], dict[int, float]] = {}
-    sounding: dict[tuple[int, int], list[tuple[int, float, int, int]]] = {}
-    out: list[tuple[float, float, float, int, int]] = []  # onset, duration, freq, velocity, track
-    last_tick = 0
-    for tick, track, _, msg in _absolute_events(mid):
-        last_tick = max(last_tick, tick)
-        if msg.type == "sysex":
-            _apply_sysex(msg.data, tunings)
-        elif msg.type == "control_change":
-            _apply_cc(channels[msg.channel], msg.control, msg.value)
-        elif msg.type == "pitchwheel":
-            channels[msg.channel].bend = msg.pitch
-        elif msg.type == "note_on" and msg.velocity > 0:
-            st = channels[msg.channel]
-            hz = 440.0 * 2.0 ** ((msg.note - 69) / 12)
-            if st.tuning_program is not None:
-                hz = tunings.get((st.tuning_bank, st.tuning_program), {}).get(msg.note, hz)
-            bend_range = st.bend_range_semitones + st.bend_range_cents / 100
-            hz *= 2.0 ** (st.bend / 8192 * bend_range / 12)
-            sounding.setdefault((msg.channel, msg.note), []).append((tick, hz, msg.velocity, track))
-        elif msg.type in ("note_off", "note_on"):
-            started = sounding.get((msg.channel, msg.note))
-            if started:
-                t0, hz, vel, tr = started.pop(0)
-                out.append((seconds(t0), seconds(tick) - seconds(t0), hz, vel, tr))
-    for started in sounding.values():
-        for t0, hz, vel, tr in started:
-            out.append((seconds(t0), seconds(last_tick) - seconds(t0), hz, vel, tr))
-    out = [o for o in out if o[1] > 0]  # a note-off at its own note-on tick is a zero-length note
-    tracks_with_notes = sorted({o[4] for o in out})
-    voice_of = {t: v for v, t in enumerate(tracks_with_notes)}
-    notes = MidiNotes(
-        freq_hz=np.array([o[2] for o in out], dtype=np.float64),
-        onset_s=np.array([o[0] for o in out], dtype=np.float64),
-        duration_s=np.array([o[1] for o in out], dtype=np.float64),
-        velocity=np.array([o[3] for o in out], dtype=np.int64),
-        voice=np.array([voice_of[o[4]] for o in out], dtype=np.int64),
-    )
-    return notes.sorted()
-
-
-def _apply_cc(st: _ChannelState, control: int, value: int) -> None:
-    if control == 101:
-        st.rpn = (value, st.rpn[1])
-    elif control == 100:
-        st.rpn = (st.rpn[0], value)
-    elif control in (6, 38):
-        msb, lsb = st.rpn
-        if msb != 0:
-            return
-        if lsb == _RPN_BEND_RANGE and control == 6:
-            st.bend_range_semitones = value
-        elif lsb == _RPN_BEND_RANGE:
-            st.bend_range_cents = value
-        elif lsb == _RPN_TUNING_PROGRAM and control == 6:
-            st.tuning_program = value
-        elif lsb == _RPN_TUNING_BANK and control == 6:
-            st.tuning_bank = value
-
-
-def _apply_sysex(data: tuple[int, ...], tunings: dict[tuple[int, int], dict[int, float]]) -> None:
-    """Single-note tuning changes (08 02, and 08 07 with a bank) into ``tunings``."""
-    if len(data) < 6 or data[0] not in (0x7E, 0x7F) or data[2] != 0x08:
-        return
-    if data[3] == 0x02:
-        bank, prog, count, body = 0, data[4], data[5], data[6:]
-    elif data[3] == 0x07 and len(data) >= 7:
-        bank, prog, count, body = data[4], data[5], data[6], data[7:]
-    else:
-        return
-    table = tunings.setdefault((bank, prog), {})
-    for j in range(min(count, len(body) // 4)):
-        kk, xx, yy, zz = body[4 * j : 4 * j + 4]
-        if (xx, yy, zz) != (0x7F, 0x7F, 0x7F):  # 7F 7F 7F: no change
-            table[kk] = mts_to_hz(xx, yy, zz)

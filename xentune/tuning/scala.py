@@ -6,7 +6,6 @@ import math
 import os
 import re
 import stat
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -15,28 +14,21 @@ from typing import NamedTuple
 from xentune.atomic import write_text_atomic
 from xentune.errors import ConfigError, ScalaError
 from xentune.tuning.scale import (
-    MAX_KBM_INT,
-    MAX_MAP_SIZE,
-    KeyboardMapping,
     Scale,
     fraction_to_cents,
 )
-from xentune.units import DEFAULT_REFERENCE_HZ
 
 __all__ = [
-    "AbletonScale",
     "decode_scala_bytes",
     "format_cents",
-    "format_kbm",
+    "ScalaLine",
     "format_scl",
-    "parse_ascl",
-    "parse_kbm",
+    "last_line_number",
     "parse_pitch",
     "parse_scl",
-    "read_ascl",
-    "read_kbm",
+    "read_scala_text",
     "read_scl",
-    "write_kbm",
+    "scala_lines",
     "write_scl",
 ]
 
@@ -58,34 +50,8 @@ _EXPONENT = re.compile(r"[eE][+-]?\d", re.ASCII)
 #: Characters that may not follow a pitch value directly (they would make it ambiguous).
 _NUMBER_CHARS = frozenset("0123456789./+-")
 
-#: The value on a .kbm line: everything up to the first space, tab or '!'.
-_KBM_TOKEN = re.compile(r"[^ \t!]*")
 
-#: The kbm header fields, in file order, with a hint for the error message.
-_KBM_FIELDS = (
-    ("map size", "the size of the repeating pattern, e.g. 12 (0 = linear mapping)"),
-    ("first MIDI note to retune", "usually 0"),
-    ("last MIDI note to retune", "usually 127"),
-    ("middle note", "the key that gets the first mapping entry, e.g. 60"),
-    ("reference note", "the key whose frequency is given, e.g. 69"),
-    ("reference frequency", "in Hz, e.g. 440.0"),
-    ("formal octave degree", "the scale degree of the pattern's period, 0 = the scale's size"),
-)
-
-#: Scala's own wording for the kbm template comments, written back by `format_kbm`.
-_KBM_COMMENTS = (
-    "! Size of map. The pattern repeats every so many keys:",
-    "! First MIDI note number to retune:",
-    "! Last MIDI note number to retune:",
-    "! Middle note where the first entry of the mapping is mapped to:",
-    "! Reference note for which frequency is given:",
-    "! Frequency to tune the above note to (floating point e.g. 440.0):",
-    "! Scale degree to consider as formal octave (determines difference in pitch\n"
-    "! between adjacent mapping patterns):",
-)
-
-
-class _Line(NamedTuple):
+class ScalaLine(NamedTuple):
     number: int  # 1-based line number in the file
     text: str
 
@@ -120,7 +86,7 @@ def decode_scala_bytes(data: bytes, *, source: str) -> str:
         return data.decode("latin-1")
 
 
-def _read_text(path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
+def read_scala_text(path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
     p = Path(path)
     source = str(p)
     try:
@@ -152,14 +118,14 @@ def _read_text(path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
     return decode_scala_bytes(data, source=source), source
 
 
-def _lines(text: str) -> list[_Line]:
+def scala_lines(text: str) -> list[ScalaLine]:
     parts = _LINE_END.split(text)
     if parts and parts[-1] == "":
         parts.pop()  # the final newline ends the last line; it does not start a new one
-    return [_Line(i, t) for i, t in enumerate(parts, start=1)]
+    return [ScalaLine(i, t) for i, t in enumerate(parts, start=1)]
 
 
-def _last_line_number(lines: list[_Line]) -> int:
+def last_line_number(lines: list[ScalaLine]) -> int:
     return lines[-1].number if lines else 1
 
 
@@ -277,8 +243,8 @@ def parse_scl(text: str, *, source: str = "<scl>") -> Scale:
     ScalaError
         One error naming ``source``, the line, what is wrong and how to fix it.
     """
-    all_lines = _lines(text)
-    end = _last_line_number(all_lines)
+    all_lines = scala_lines(text)
+    end = last_line_number(all_lines)
     lines = [ln for ln in all_lines if not ln.text.startswith("!")]
     if not lines:
         raise ScalaError(
@@ -337,7 +303,7 @@ def read_scl(path: str | os.PathLike[str]) -> Scale:
     ScalaError
         Missing, unreadable or binary file, or a malformed scale (file and line named).
     """
-    text, source = _read_text(path, ".scl")
+    text, source = read_scala_text(path, ".scl")
     return parse_scl(text, source=source)
 
 
@@ -385,345 +351,3 @@ def write_scl(path: str | os.PathLike[str], scale: Scale, *, force: bool = False
     """
     p = Path(path)
     return write_text_atomic(p, format_scl(scale, name=p.name), force=force)
-
-
-# --------------------------------------------------------------------------- .kbm
-def _kbm_token(ln: _Line) -> str:
-    """The value of a .kbm line: its first word; text after a space, tab or ``!`` is a comment."""
-    return _KBM_TOKEN.match(ln.text.lstrip(" \t")).group(0)  # type: ignore[union-attr]
-
-
-def _kbm_int(ln: _Line, field: str, hint: str, source: str) -> int:
-    token = _kbm_token(ln)
-    if not re.fullmatch(r"[+-]?\d+", token, re.ASCII):
-        shown = token or "(blank line)"
-        raise ScalaError(
-            f"{source}:{ln.number}: {field} {shown!r} is not a whole number; write {hint}"
-        )
-    value = int(token)
-    if abs(value) > MAX_KBM_INT:
-        raise ScalaError(
-            f"{source}:{ln.number}: {field} {token!r} is too large (the limit is "
-            f"+-{MAX_KBM_INT}); write {hint}"
-        )
-    return value
-
-
-def parse_kbm(text: str, *, source: str = "<kbm>") -> KeyboardMapping:
-    """Parse the text of a Scala keyboard mapping (``.kbm``).
-
-    Non-comment lines, in order: map size, first note, last note, middle note, reference note,
-    reference frequency (Hz), formal octave degree, then up to ``map size`` entries (a scale
-    degree or ``x`` for an unmapped key). Following Scala rather than tuning-library
-    (reference/tuning.md §3): degrees may be negative, and a mapping may stop early (the
-    missing entries at the end are unmapped). Blank lines after the mapping, and any lines
-    beyond ``map size`` entries, are ignored (as both tools do); a blank line inside the header
-    or the mapping is an error. Text after a value, behind a space, tab or ``!``, is a comment
-    (``60 ! middle C``, ``x unmapped``), as in .scl pitch lines; tuning-library rejects it.
-
-    Raises
-    ------
-    ScalaError
-        One error naming ``source``, the line, what is wrong and how to fix it (including a
-        reference note outside 0..127 or on an unmapped key).
-    """
-    all_lines = _lines(text)
-    end = _last_line_number(all_lines)
-    lines = [ln for ln in all_lines if not ln.text.startswith("!")]
-    while lines and not lines[-1].text.strip(" \t"):
-        lines.pop()  # trailing blank lines are not entries
-    header: list[int | float] = []
-    for i, (field, hint) in enumerate(_KBM_FIELDS):
-        if i >= len(lines):
-            raise ScalaError(
-                f"{source}:{end}: the {field} (value {i + 1} of 7 in the header) is missing; "
-                f"add a line with {hint}"
-            )
-        ln = lines[i]
-        if field == "reference frequency":
-            token = _kbm_token(ln)
-            try:
-                if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", token, re.ASCII):
-                    raise ValueError(token)
-                hz = float(token)
-            except ValueError:
-                raise ScalaError(
-                    f"{source}:{ln.number}: reference frequency {token or '(blank line)'!r} is "
-                    f"not a number; write {hint}"
-                ) from None
-            if not (math.isfinite(hz) and hz > 0):
-                raise ScalaError(
-                    f"{source}:{ln.number}: reference frequency {token!r} must be > 0 Hz; "
-                    f"write {hint}"
-                )
-            header.append(hz)
-            continue
-        value = _kbm_int(ln, field, hint, source)
-        if field == "map size" and not 0 <= value <= MAX_MAP_SIZE:
-            raise ScalaError(
-                f"{source}:{ln.number}: map size {value} is out of range 0..{MAX_MAP_SIZE}; "
-                f"write {hint}"
-            )
-        if (
-            field
-            in (
-                "first MIDI note to retune",
-                "last MIDI note to retune",
-                "middle note",
-                "reference note",
-            )
-            and not 0 <= value <= 127
-        ):
-            raise ScalaError(
-                f"{source}:{ln.number}: {field} {value} is outside the MIDI keys 0..127; "
-                f"write {hint}"
-            )
-        header.append(value)
-    map_size, first, last, middle, reference, hz, octave = header
-    assert isinstance(hz, float)
-    if first > last:
-        raise ScalaError(
-            f"{source}:{lines[1].number}: first note {first} is above the last note {last} "
-            f"(line {lines[2].number}); swap them"
-        )
-    entry_lines = lines[7 : 7 + int(map_size)]
-    entries: list[int | None] = []
-    for r, ln in enumerate(entry_lines):
-        token = _kbm_token(ln)
-        if token in ("x", "X"):
-            entries.append(None)
-        elif not token:
-            raise ScalaError(
-                f"{source}:{ln.number}: blank line at mapping entry {r} (key middle+{r}); write "
-                "a scale degree, or x for an unmapped key (comments start in the first column)"
-            )
-        else:
-            entries.append(
-                _kbm_int(
-                    ln, f"mapping entry {r}", "a scale degree, or x for an unmapped key", source
-                )
-            )
-    if map_size > 0:
-        r = (int(reference) - int(middle)) % int(map_size)
-        if r >= len(entries) or entries[r] is None:
-            where = (
-                f"entry {r} (line {entry_lines[r].number}) is x"
-                if r < len(entries)
-                else f"entry {r} is left out (only {len(entries)} entries)"
-            )
-            raise ScalaError(
-                f"{source}:{lines[4].number}: reference note {reference} is unmapped: its mapping "
-                f"{where}; map that key or choose a mapped reference note"
-            )
-    try:
-        return KeyboardMapping(
-            map_size=int(map_size),
-            first_note=int(first),
-            last_note=int(last),
-            middle_note=int(middle),
-            reference_note=int(reference),
-            reference_hz=hz,
-            octave_degree=int(octave),
-            entries=tuple(entries),
-        )
-    except ConfigError as exc:  # pragma: no cover - the checks above cover every case
-        raise ScalaError(f"{source}:{lines[0].number}: {exc}") from None
-
-
-def read_kbm(path: str | os.PathLike[str]) -> KeyboardMapping:
-    """Read a Scala keyboard mapping (``.kbm``) file; see `parse_kbm`.
-
-    Raises
-    ------
-    ScalaError
-        Missing, unreadable or binary file, or a malformed mapping (file and line named).
-    """
-    text, source = _read_text(path, ".kbm")
-    return parse_kbm(text, source=source)
-
-
-def format_kbm(mapping: KeyboardMapping, *, name: str | None = None) -> str:
-    """The text of a ``.kbm`` file, in Scala's template layout with its comment lines.
-
-    The frequency is written positionally with a period (exact float round trip); all
-    ``map_size`` entries are written, ``x`` for unmapped keys. Negative degrees are written as
-    such (legal in Scala, rejected by tuning-library).
-    """
-    out = [f"! {name}"] if name is not None else []
-    values = (
-        mapping.map_size,
-        mapping.first_note,
-        mapping.last_note,
-        mapping.middle_note,
-        mapping.reference_note,
-        format_cents(mapping.reference_hz, min_decimals=1),
-        mapping.octave_degree,
-    )
-    for comment, value in zip(_KBM_COMMENTS, values, strict=True):
-        out += [comment, str(value)]
-    out.append("! Mapping (scale degree of keys middle, middle+1, ...; x = unmapped):")
-    out += ["x" if e is None else str(e) for e in mapping.entries]
-    return "\n".join(out) + "\n"
-
-
-def write_kbm(
-    path: str | os.PathLike[str], mapping: KeyboardMapping, *, force: bool = False
-) -> Path:
-    """Write ``mapping`` to a ``.kbm`` file atomically; never replaces a file without ``force``.
-
-    Raises
-    ------
-    OutputExistsError
-        ``path`` exists and ``force`` is false.
-    """
-    p = Path(path)
-    return write_text_atomic(p, format_kbm(mapping, name=p.name), force=force)
-
-
-# --------------------------------------------------------------------------- Ableton .ascl
-#: ``! @ABL COMMAND ARGS`` (Ableton's ASCL extension of .scl comments).
-_ABL = re.compile(r"!\s+@ABL\s+(\S+)\s*(.*?)\s*$")
-_ABL_NAME = re.compile(r'\s*(?:"(.*?)\s*"|(\S+))\s*')
-_ABL_REFERENCE = re.compile(r"(\d+)\s+(\d+)\s+(\d+\.?\d*|\.\d+)", re.ASCII)
-#: Ableton's octave numbers (C3 = middle C) run from -2 to 8; allow a generous margin.
-_ABL_MAX_OCTAVE = 100
-
-
-@dataclass(frozen=True)
-class AbletonScale:
-    """An Ableton ``.ascl`` file: a Scala scale plus ``! @ABL`` lines (Ableton Live 12 tunings).
-
-    Attributes
-    ----------
-    scale : Scale
-        The scale (an ``.ascl`` is a valid ``.scl``; `read_scl` reads it too).
-    mapping : KeyboardMapping
-        The keyboard mapping Ableton derives: degree ``I`` of ``REFERENCE_PITCH octave I f`` at
-        ``f`` Hz, degree 0 on the key nearest middle C (261.6256 Hz), every key mapped in order,
-        the period as formal octave. It equals the ``.kbm`` that Ableton's tuning site exports
-        for the surge-tests files.
-    note_names : tuple of str
-        ``NOTE_NAMES``, one per degree 0..N-1 (empty when absent).
-    reference_octave, reference_index : int
-        The ``REFERENCE_PITCH`` octave (Ableton numbering, C3 = middle C) and degree.
-    source, link : str
-        ``SOURCE`` and ``LINK`` (empty when absent).
-    """
-
-    scale: Scale
-    mapping: KeyboardMapping
-    note_names: tuple[str, ...] = ()
-    reference_octave: int = 3
-    reference_index: int = 0
-    source: str = ""
-    link: str = ""
-
-
-def _nearest_degree(scale: Scale, hz: float, reference_index: int, reference_hz: float) -> int:
-    """Degree whose frequency is nearest ``hz`` (ties to the one nearer degree 0)."""
-    ref_cents = scale.degree_cents(reference_index)
-    target = 1200.0 * math.log2(hz / reference_hz) + ref_cents  # cents on the scale's axis
-    period = scale.period_cents
-    # the degree's octave is about target / period; search a window around it
-    base = math.floor((target / period) * scale.n_notes)
-    best, best_err = 0, math.inf
-    for d in sorted(range(base - 2 * scale.n_notes - 2, base + 2 * scale.n_notes + 3), key=abs):
-        err = abs(reference_hz * 2 ** ((scale.degree_cents(d) - ref_cents) / 1200.0) - hz)
-        if err < best_err:
-            best, best_err = d, err
-    return best
-
-
-def parse_ascl(text: str, *, source: str = "<ascl>") -> AbletonScale:
-    """Parse an Ableton ``.ascl`` file: `parse_scl` plus its ``! @ABL`` comment lines.
-
-    Commands (Ableton's ASCL specification, as implemented by tuning-library's
-    ``readASCLStream``): ``NOTE_NAMES`` (one name per degree, names may be quoted),
-    ``REFERENCE_PITCH octave index frequency_hz``, ``SOURCE``, ``LINK``; ``NOTE_RANGE_BY_INDEX``
-    and ``NOTE_RANGE_BY_FREQUENCY`` are read but not used (as in tuning-library). An unknown
-    command is an error.
-
-    Raises
-    ------
-    ScalaError
-        Anything `parse_scl` rejects; a wrong number of note names; a malformed or out-of-range
-        ``REFERENCE_PITCH``; an unknown ``@ABL`` command; a period <= 0 (no key is "nearest
-        middle C" on a scale that does not rise).
-    """
-    scale = parse_scl(text, source=source)
-    names: tuple[str, ...] = ()
-    octave, index, ref_hz = 3, 0, DEFAULT_REFERENCE_HZ
-    src = link = ""
-    for ln in _lines(text):
-        m = _ABL.fullmatch(ln.text)
-        if m is None:
-            continue
-        command, args = m.groups()
-        where = f"{source}:{ln.number}"
-        if command == "NOTE_NAMES":
-            names = tuple(a or b for a, b in _ABL_NAME.findall(args) if a or b)
-            if len(names) != scale.n_notes:
-                raise ScalaError(
-                    f"{where}: NOTE_NAMES has {len(names)} names for a {scale.n_notes}-note "
-                    "scale; give one name per degree (quote names that contain spaces)"
-                )
-        elif command == "REFERENCE_PITCH":
-            r = _ABL_REFERENCE.fullmatch(args)
-            if r is None:
-                raise ScalaError(
-                    f"{where}: REFERENCE_PITCH {args!r} is not 'octave index frequency'; write "
-                    "e.g. '! @ABL REFERENCE_PITCH 3 0 261.6256'"
-                )
-            octave, index, ref_hz = int(r.group(1)), int(r.group(2)), float(r.group(3))
-            if octave > _ABL_MAX_OCTAVE:
-                raise ScalaError(
-                    f"{where}: REFERENCE_PITCH octave {octave} is out of range; Ableton octaves "
-                    "run from -2 to 8 (C3 = middle C)"
-                )
-            if index > 10 * max(scale.n_notes, 1):
-                raise ScalaError(
-                    f"{where}: REFERENCE_PITCH index {index} is far outside the "
-                    f"{scale.n_notes}-note scale; give a degree 0..{scale.n_notes - 1}"
-                )
-            if ref_hz <= 0:
-                raise ScalaError(f"{where}: REFERENCE_PITCH frequency {r.group(3)} must be > 0 Hz")
-        elif command == "SOURCE":
-            src = args
-        elif command == "LINK":
-            link = args
-        elif command not in ("NOTE_RANGE_BY_INDEX", "NOTE_RANGE_BY_FREQUENCY"):
-            raise ScalaError(
-                f"{where}: unknown Ableton command @ABL {command}; known: NOTE_NAMES, "
-                "REFERENCE_PITCH, NOTE_RANGE_BY_INDEX, NOTE_RANGE_BY_FREQUENCY, SOURCE, LINK"
-            )
-    if scale.n_notes == 0 or not (math.isfinite(scale.period_cents) and scale.period_cents > 0):
-        raise ScalaError(
-            f"{source}:1: an Ableton scale needs a rising period (last pitch > 0 cents), not "
-            f"{scale.period_cents} cents"
-        )
-    middle_degree = _nearest_degree(scale, DEFAULT_REFERENCE_HZ, index, ref_hz)
-
-    def key(degree: int) -> int:
-        return max(0, min(127, 60 + degree - middle_degree))
-
-    mapping = KeyboardMapping(
-        map_size=scale.n_notes,
-        middle_note=key(0),
-        reference_note=key(index),
-        reference_hz=ref_hz,
-        octave_degree=scale.n_notes,
-        entries=tuple(range(scale.n_notes)),
-    )
-    return AbletonScale(scale, mapping, names, octave, index, src, link)
-
-
-def read_ascl(path: str | os.PathLike[str]) -> AbletonScale:
-    """Read an Ableton ``.ascl`` file; see `parse_ascl`.
-
-    Raises
-    ------
-    ScalaError
-        Missing, unreadable or binary file, or a malformed scale (file and line named).
-    """
-    text, source = _read_text(path, ".ascl")
-    return parse_ascl(text, source=source)

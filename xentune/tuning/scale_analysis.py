@@ -14,8 +14,9 @@ import numpy as np
 from xentune.errors import ConfigError, ScalaError
 from xentune.tuning.conventions import EDO_RANGE, EDO_TOP, JUST_MATCHES, JUST_TOLERANCE_CENTS
 from xentune.tuning.edo import EdoFit, fit_edo, scale_edo_fits
+from xentune.tuning.frequencies import frequency_table
 from xentune.tuning.ratios import RatioMatch, nearest_ratios, odd_limit, prime_limit, tenney_height
-from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table
+from xentune.tuning.scale import KeyboardMapping, Scale
 
 __all__ = [
     "ANALYSIS_FORMAT",

@@ -10,8 +10,9 @@ import numpy as np
 
 from xentune.atomic import write_text_atomic
 from xentune.errors import ScalaError
+from xentune.tuning.frequencies import frequency_table
 from xentune.tuning.scala import format_cents
-from xentune.tuning.scale import KeyboardMapping, Scale, frequency_table
+from xentune.tuning.scale import KeyboardMapping, Scale
 
 __all__ = ["TUN_BASE_HZ", "format_tun", "tun_cents", "write_tun"]
 

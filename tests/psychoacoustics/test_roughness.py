@@ -465,7 +465,7 @@ def test_fused_falls_back_to_eager_when_compilation_fails(monkeypatch):
 @pytest.mark.parametrize("model", list(MODELS))
 def test_eager_chunks_equal_one_pass(model, monkeypatch):
     """Large batches are evaluated in chunks (weights from voice gains built per chunk)."""
-    from xentune.psychoacoustics import roughness_fused as module
+    from xentune.psychoacoustics import roughness as module
 
     f0, ratios, amps, va = (t.detach() for t in random_chord(9, batch=37))
     whole = chord_roughness(f0, ratios, amps, model=model, voice_amplitudes=va)

@@ -12,20 +12,15 @@ Group ``256x8x16 fwd+bwd``: the generator's training step, 256 chords of 8 voice
 (8128 pairs per chord), forward and gradient w.r.t. the fundamentals, model ``sethares``. The
 baseline is the simple eager kernel on the pooled spectrum, ``roughness(*chord_partials(...))``.
 
-Compilation (``fused=True``) happens in an untimed warm-up whose wall time is reported
-separately. Every result is checked against its baseline after timing.
+Every result is checked against its baseline after timing.
 """
 
 from __future__ import annotations
-
-import time
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
-from xentune.psychoacoustics import roughness_fused as roughness_module
 from xentune.psychoacoustics.pool import chord_partials
 from xentune.psychoacoustics.roughness import chord_roughness, roughness, sethares1993_roughness
 
@@ -116,34 +111,6 @@ def test_ours_chord_eager(benchmark, speedups, cpu_seconds, chords):
     torch.testing.assert_close(values.double(), chords["reference"], rtol=1e-5, atol=0)
 
 
-def _compile_note(label: str, seconds: float) -> str:
-    if roughness_module._FUSION_BROKEN:
-        return f"{label}: torch.compile FAILED, eager fall-back used ({roughness_module._FUSION_BROKEN[0]})"
-    return f"{label}: torch.compile warm-up (not timed above) {seconds:.1f} s"
-
-
-def test_ours_chord_fused(benchmark, speedups, cpu_seconds, chords):
-    f0, r, a = chords["f0"], chords["ratios"], chords["amps"]
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        chord_roughness(f0, r, a, model="sethares1993", fused=True)  # compile, untimed
-    speedups.note(_compile_note("4096x4x10 fused", time.perf_counter() - start))
-
-    def fn() -> torch.Tensor:
-        return chord_roughness(f0, r, a, model="sethares1993", fused=True)
-
-    values = benchmark.pedantic(fn, rounds=30, warmup_rounds=2)
-    speedups.add(
-        "4096x4x10",
-        "ours: chord_roughness fused",
-        benchmark,
-        items=N_CHORDS,
-        cpu_s=cpu_seconds(fn, repeats=10),
-    )
-    torch.testing.assert_close(values.double(), chords["reference"], rtol=1e-5, atol=0)
-
-
 # ------------------------------------------------------------------------------------------
 # The training case: forward + backward.
 
@@ -205,27 +172,5 @@ def test_train_chord_eager(benchmark, speedups, cpu_seconds, train_chords):
         benchmark,
         items=TRAIN_CHORDS,
         cpu_s=cpu_seconds(step),
-    )
-    _check(result, train_chords)
-
-
-def test_train_chord_fused(benchmark, speedups, cpu_seconds, train_chords):
-    r, a = train_chords["ratios"], train_chords["amps"]
-
-    def step() -> tuple[torch.Tensor, torch.Tensor]:
-        return _fwd_bwd(lambda f: chord_roughness(f, r, a, fused=True), train_chords["f0"])
-
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        step()  # compile forward and backward, untimed
-    speedups.note(_compile_note("256x8x16 fused fwd+bwd", time.perf_counter() - start))
-    result = benchmark.pedantic(step, rounds=20, warmup_rounds=2)
-    speedups.add(
-        "256x8x16 fwd+bwd",
-        "ours: chord_roughness fused",
-        benchmark,
-        items=TRAIN_CHORDS,
-        cpu_s=cpu_seconds(step, repeats=10),
     )
     _check(result, train_chords)

@@ -17,7 +17,6 @@ __all__ = [
 ]
 
 
-
 def cents_to_hz(cents: torch.Tensor, reference_hz: float = DEFAULT_REFERENCE_HZ) -> torch.Tensor:
     """Frequency in Hz of a pitch in cents above ``reference_hz``: ``ref * 2 ** (cents / 1200)``.
 

@@ -407,59 +407,9 @@ def test_cuda_matches_cpu(model, cuda_device):
     )
     f = f0.float().to(cuda_device).requires_grad_()
     chord_roughness(
-        f, ratios.float().to(cuda_device), amps.float().to(cuda_device), model=model, fused=True
+        f, ratios.float().to(cuda_device), amps.float().to(cuda_device), model=model
     ).sum().backward()
     assert f.grad is not None and bool(torch.isfinite(f.grad).all())
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("model", ["sethares", "hutchinson"])
-def test_fused_equals_eager_forward_and_backward(model):
-    """The torch.compile path with its hand-derived gradients: same values and gradients (w.r.t.
-    fundamentals, timbre amplitudes and voice gains) as eager autograd, and gradcheck in float64."""
-    g = torch.Generator().manual_seed(11)
-    f0 = (100 + 600 * torch.rand(32, 4, generator=g)).requires_grad_()
-    r = torch.arange(1.0, 11.0)
-    amps = (0.88 ** (r - 1)).requires_grad_()
-    va = (0.2 + torch.rand(32, 4, generator=g)).requires_grad_()
-    for gains in (None, va):
-        inputs = (f0, amps) if gains is None else (f0, amps, va)
-        eager = chord_roughness(f0, r, amps, model=model, voice_amplitudes=gains)
-        fused = chord_roughness(f0, r, amps, model=model, voice_amplitudes=gains, fused=True)
-        torch.testing.assert_close(fused, eager, rtol=2e-6, atol=0)
-        ge = torch.autograd.grad(eager.sum(), inputs)
-        gf = torch.autograd.grad(fused.sum(), inputs)
-        for a, b in zip(gf, ge, strict=True):
-            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6 * float(b.abs().max()))
-    f0_64, ratios, amps_64, va_64 = random_chord(4)
-    assert torch.autograd.gradcheck(
-        lambda f, a, v: chord_roughness(f, ratios, a, model=model, voice_amplitudes=v, fused=True),
-        (f0_64, amps_64, va_64),
-    )
-
-
-def test_fused_falls_back_to_eager_when_compilation_fails(monkeypatch):
-    from xentune.psychoacoustics import roughness_fused as module
-
-    def broken(kind, model_name):
-        def compiled(*args):
-            raise RuntimeError("no C++ compiler found\nsecond line")
-
-        return compiled
-
-    monkeypatch.setattr(module, "_compiled", broken)
-    monkeypatch.setattr(module, "_FUSION_BROKEN", [])
-    f0 = torch.tensor([[200.0, 310.0, 405.0]], dtype=F64)
-    r = torch.arange(1.0, 6.0, dtype=F64)
-    a = 1 / r
-    with pytest.warns(
-        RuntimeWarning, match="no C\\+\\+ compiler found; using the eager kernel|eager"
-    ):
-        fused = chord_roughness(f0, r, a, fused=True)
-    assert module._FUSION_BROKEN == ["RuntimeError: no C++ compiler found"]
-    torch.testing.assert_close(fused, chord_roughness(f0, r, a), rtol=0, atol=0)
-    fused_again = chord_roughness(f0, r, a, fused=True)  # no second warning, still eager
-    torch.testing.assert_close(fused_again, fused, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("model", list(MODELS))

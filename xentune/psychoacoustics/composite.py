@@ -46,7 +46,6 @@ def composite_features(
     amps: torch.Tensor,
     *,
     features: tuple[str, ...] = COMPOSITE_FEATURES,
-    fused: bool = False,
 ) -> dict[str, torch.Tensor]:
     """The composite's terms for chords of one timbre, each in its own units.
 
@@ -58,8 +57,6 @@ def composite_features(
         The timbre's partial ratios and amplitudes. Differentiable.
     features : tuple of str
         Which of `COMPOSITE_FEATURES` to compute.
-    fused : bool
-        Passed to `chord_roughness` (a compiled kernel; see there).
 
     Returns
     -------
@@ -71,7 +68,7 @@ def composite_features(
     out: dict[str, torch.Tensor] = {}
     for name in features:
         if name == "hutchinson":
-            out[name] = chord_roughness(f0_hz, ratios, amps, model="hutchinson", fused=fused)
+            out[name] = chord_roughness(f0_hz, ratios, amps, model="hutchinson")
         elif name == "harmonicity":
             out[name] = chord_harmonicity(f0_hz, ratios, amps, kind="kl")
         elif name == "spectral_similarity":
@@ -89,7 +86,6 @@ def composite_dissonance(
     amps: torch.Tensor,
     *,
     weights: Mapping[str, float] = COMPOSITE_WEIGHTS,
-    fused: bool = False,
 ) -> torch.Tensor:
     """Dissonance of chords of one timbre as a weighted sum of roughness, harmonicity and similarity.
 
@@ -113,8 +109,6 @@ def composite_dissonance(
         The timbre's partial ratios and amplitudes. Differentiable.
     weights : mapping of str to float
         Weight per term of `COMPOSITE_FEATURES` (default: the fitted ones).
-    fused : bool
-        Use the compiled roughness kernel (see `chord_roughness`).
 
     Returns
     -------
@@ -139,7 +133,7 @@ def composite_dissonance(
     True
     """
     used = tuple(name for name in COMPOSITE_FEATURES if weights.get(name, 0.0) != 0.0)
-    terms = composite_features(f0_hz, ratios, amps, features=used, fused=fused)
+    terms = composite_features(f0_hz, ratios, amps, features=used)
     total: torch.Tensor | None = None
     for name, value in terms.items():
         term = weights[name] * value  # (...)

@@ -33,7 +33,6 @@ def chord_dissonance(
     amps: torch.Tensor,
     *,
     model: str = "sethares",
-    fused: bool = False,
 ) -> torch.Tensor:
     """Dissonance of chords whose voices share one timbre, by model name.
 
@@ -46,8 +45,6 @@ def chord_dissonance(
     model : str
         A name from `DISSONANCE_MODELS`: a roughness model (`chord_roughness`) or ``"composite"``
         (`composite_dissonance`).
-    fused : bool
-        Use the compiled roughness kernel (see `chord_roughness`).
 
     Returns
     -------
@@ -61,5 +58,5 @@ def chord_dissonance(
     """
     check_dissonance_model(model)
     if model == "composite":
-        return composite_dissonance(f0_hz, ratios, amps, fused=fused)
-    return chord_roughness(f0_hz, ratios, amps, model=model, fused=fused)
+        return composite_dissonance(f0_hz, ratios, amps)
+    return chord_roughness(f0_hz, ratios, amps, model=model)

@@ -8,10 +8,9 @@ Two entry points share one per-pair formula per model, so they agree to rounding
   The same number as ``roughness(*chord_partials(f0, ratios, amps))``, computed without
   materialising the pooled spectrum: the ``V P (P - 1) / 2`` within-voice pairs and the
   ``V (V - 1) / 2 * P^2`` cross-voice pairs are laid out as two dense blocks whose constant parts
-  (partial ratios, pair weights) are precomputed, and the whole sum can be fused into one
-  compiled CPU/GPU kernel (``fused=True``). Every pair is kept: there is no pair cut-off, so the
-  result is exact up to floating-point summation order (measured below 1e-6 relative in float32
-  and 1e-13 in float64 against `roughness`). A cut-off at ``x > 4.6`` (term below 1e-7 of its
+  (partial ratios, pair weights) are precomputed. Every pair is kept: there is no pair cut-off,
+  so the result is exact up to floating-point summation order (measured below 1e-6 relative in
+  float32 and 1e-13 in float64 against `roughness`). A cut-off at ``x > 4.6`` (term below 1e-7 of its
   weight) would skip 63.5% of the pairs of the benchmark's 4-voice chords, but which pairs is
   data-dependent (low voices pack partials densely), so it would need ragged gathers or a
   host-side sync per batch, and it is not applied: the fixed-shape sum stays exact.
@@ -49,7 +48,6 @@ from collections.abc import Callable
 import torch
 
 from xentune.errors import ConfigError
-from xentune.psychoacoustics.roughness_fused import fused_chord_pair_sum
 from xentune.psychoacoustics.roughness_pairs import (
     HUTCHINSON,
     PAIR_MODELS,
@@ -72,7 +70,7 @@ __all__ = [
 ]
 
 #: Largest number of pairs evaluated at once by the eager chord path (bounds its temporaries to
-#: about 16 MiB each in float32); the fused path needs no chunks.
+#: about 16 MiB each in float32).
 _EAGER_CHUNK_PAIRS = 1 << 22
 
 
@@ -262,7 +260,6 @@ def chord_roughness(
     *,
     model: str = "sethares",
     voice_amplitudes: torch.Tensor | None = None,
-    fused: bool = False,
 ) -> torch.Tensor:
     """Roughness of chords whose voices share one spectrum (the fast path of `roughness`).
 
@@ -285,17 +282,6 @@ def chord_roughness(
         See `MODELS`.
     voice_amplitudes : Tensor, shape (..., V), optional
         Gain of each voice (1 when omitted; 0 silences a voice). Differentiable.
-    fused : bool
-        Evaluate the pair sum as one kernel compiled by ``torch.compile`` (inductor: C++/OpenMP
-        on the CPU, Triton on CUDA). When an input needs a gradient, the same pass also computes
-        the hand-derived gradients (first order only: no double backward). On the 2-core CPU
-        this was 4-13x faster than the eager path forward and 10-50x forward+backward (see
-        ``benchmarks/bench_roughness.py``), but the first call per model, dtype, device and
-        chord shape ``(V, P)`` compiles for 10-60 s (any batch size reuses it): worth it in
-        training loops and for large batches, not for one-off calls. If compilation fails, a
-        ``RuntimeWarning`` is issued once and the eager kernel is used. Empty batches, single
-        voices and single partials always run eagerly.
-
     Returns
     -------
     Tensor, shape (...)
@@ -348,16 +334,12 @@ def chord_roughness(
             gs = gains[sl]  # (b, V)
             w_in = spec.weight(gs[..., None] * a[ip], gs[..., None] * a[iq])  # (b, V, T)
             w_x = spec.weight(gs[:, iv, None] * a[cp], gs[:, iw, None] * a[cq])  # (b, K, P*P)
-        args = (f0[sl], f_lo[sl], f_hi[sl], within_ratios, w_in, cross_ratios, w_x)
-        if fused and n_voices > 1 and n_partials > 1:
-            return fused_chord_pair_sum(*args, model=spec)
-        return chord_pair_sum(*args, spec)
+        return chord_pair_sum(
+            f0[sl], f_lo[sl], f_hi[sl], within_ratios, w_in, cross_ratios, w_x, spec
+        )
 
     pairs_per_chord = max(1, n_voices * ip.numel() + iv.numel() * cp.numel())
-    if fused and gains is None:
-        step = max(1, f0.shape[0])  # the fused kernel materialises no pair tensors
-    else:
-        step = max(1, _EAGER_CHUNK_PAIRS // pairs_per_chord)  # bounds the (b, K, P*P) temporaries
+    step = max(1, _EAGER_CHUNK_PAIRS // pairs_per_chord)  # bounds the (b, K, P*P) temporaries
     parts = [chunk_sum(slice(i, i + step)) for i in range(0, f0.shape[0], step)]
     total = torch.cat(parts) if parts else f0.new_zeros(0)  # (B,)
 

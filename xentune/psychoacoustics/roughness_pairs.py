@@ -114,7 +114,7 @@ def chord_pair_sum(
     cross_weight: torch.Tensor,
     model: PairModel,
 ) -> torch.Tensor:
-    """Unscaled pair sum of chords, the kernel that ``fused=True`` compiles.
+    """Unscaled pair sum of chords, the kernel of `chord_roughness`.
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ import torch
 from xentune.atomic import write_text_atomic
 from xentune.errors import ScoreError
 from xentune.safe_read import parse_json, read_text
-from xentune.units import DEFAULT_REFERENCE_HZ
+from xentune.units import DEFAULT_REFERENCE_HZ, cents_to_hz
 
 __all__ = [
     "FORMAT",
@@ -290,8 +290,8 @@ class Score:
         return float(np.max(self.onset_s + self.duration_s))
 
     def hz(self) -> np.ndarray:
-        """Frequency of every note in Hz, shape (V, N): ``reference_hz * 2 ** (cents / 1200)``."""
-        return self.reference_hz * np.exp2(self.cents / 1200.0)
+        """Frequency of every note in Hz, shape (V, N) (`cents_to_hz` at ``reference_hz``)."""
+        return cents_to_hz(self.cents, self.reference_hz)
 
     def with_timbre(self, timbre: str, spectrum: dict[str, Any] | None = None) -> Score:
         """The same notes with another timbre (and cached spectrum)."""

@@ -10,6 +10,7 @@ import torch
 
 from xentune.errors import SpecError
 from xentune.safe_read import finite_number
+from xentune.units import ratio_to_cents
 
 __all__ = [
     "MAX_AMPLITUDE",
@@ -106,7 +107,7 @@ class Spectrum:
             "  k      ratio      cents  amplitude",
         ]
         for k, (r, a) in enumerate(zip(self.ratios, self.amplitudes, strict=True), start=1):
-            lines.append(f"{k:3d} {r:10.5f} {1200 * math.log2(r):10.2f} {a:10.5f}")
+            lines.append(f"{k:3d} {r:10.5f} {ratio_to_cents(r):10.2f} {a:10.5f}")
         return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from xentune.errors import SpecError
 from xentune.safe_read import parse_json, parse_toml, read_text
 from xentune.spectrum import MAX_PARTIALS, Spectrum, spectrum_from_dict
+from xentune.units import cents_to_ratio, ratio_to_cents
 
 __all__ = [
     "PRESETS",
@@ -162,9 +163,7 @@ def _edo(params: Mapping[str, str], spec: str) -> Spectrum:
     n = _partials(params, spec, 7)
     rolloff = _rolloff(params, spec, 0.88)
     step = 1200.0 / n_edo
-    ratios = tuple(
-        2.0 ** (round(1200.0 * math.log2(k) / step) * step / 1200.0) for k in range(1, n + 1)
-    )
+    ratios = tuple(cents_to_ratio(round(ratio_to_cents(k) / step) * step) for k in range(1, n + 1))
     amps = tuple(rolloff ** (k - 1) for k in range(1, n + 1))
     return Spectrum(ratios, amps, name=spec, pseudo_octave=2.0)
 

@@ -14,7 +14,7 @@ from xentune.psychoacoustics.curve import dissonance_curve
 from xentune.psychoacoustics.dissonance import check_dissonance_model, chord_dissonance
 from xentune.psychoacoustics.roughness import MODELS
 from xentune.spectrum import Spectrum
-from xentune.units import DEFAULT_REFERENCE_HZ
+from xentune.units import DEFAULT_REFERENCE_HZ, cents_to_hz
 
 __all__ = ["Energy", "EnergyConfig", "dyad_curve_max", "dyad_curve_normalisation"]
 
@@ -126,7 +126,7 @@ def _pooled_roughness(
     """Dissonance of the chord ``cents (..., V)`` (a roughness: all ``V * P`` partials pooled) -> ``(...)``."""
     if anchor:
         cents = cents - cents.mean(-1, keepdim=True)  # (..., V) relative to the chord's mean
-    f0_hz = reference_hz * torch.exp2(cents / 1200.0)  # (..., V) Hz
+    f0_hz = cents_to_hz(cents, reference_hz)  # (..., V) Hz
     return chord_dissonance(f0_hz, ratios, amps, model=model)  # (...)
 
 
@@ -264,7 +264,7 @@ class Energy(nn.Module):
 
         if self.config.anchor_register:
             chords = chords - chords.mean(-1, keepdim=True)
-        f0_hz = self.reference_hz * torch.exp2(chords / 1200.0)  # (..., T, V) Hz
+        f0_hz = cents_to_hz(chords, self.reference_hz)  # (..., T, V) Hz
         return chord_harmonicity(f0_hz, self.ratios.to(chords.dtype), self.amps.to(chords.dtype))
 
     def weighted_terms(self, cents: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -13,7 +13,7 @@ from scipy.signal import peak_prominences
 from xentune.errors import ConfigError
 from xentune.psychoacoustics.dissonance import check_dissonance_model, chord_dissonance
 from xentune.spectrum import Spectrum
-from xentune.units import DEFAULT_REFERENCE_HZ
+from xentune.units import DEFAULT_REFERENCE_HZ, cents_to_ratio, ratio_to_cents
 
 __all__ = [
     "DIRECTION",
@@ -56,7 +56,7 @@ class DissonanceCurve:
     cents : np.ndarray, shape (G,)
         Interval above f0 in cents, ascending, evenly spaced.
     ratios : np.ndarray, shape (G,)
-        The same intervals as frequency ratios, ``2 ** (cents / 1200)``.
+        The same intervals as frequency ratios (`cents_to_ratio`).
     values : np.ndarray, shape (G,)
         Dissonance of the dyad under ``model`` (the model's own units; lower = more consonant
         for every model).
@@ -149,7 +149,7 @@ def dyad_dissonance(
     Tensor, shape (...)
         Higher = more dissonant.
     """
-    upper = f0_hz * torch.exp2(cents / 1200.0)  # (...) Hz
+    upper = f0_hz * cents_to_ratio(cents)  # (...) Hz
     f0 = torch.stack([torch.full_like(upper, f0_hz), upper], dim=-1)  # (..., 2) Hz
     return chord_dissonance(f0, ratios, amps, model=model)  # (...)
 
@@ -197,7 +197,7 @@ def dissonance_curve(
     JASA 94(3):1218-1228 (1993); *Tuning, Timbre, Spectrum, Scale*, 2nd ed. (2005), ch. 3.
     """
     lo, hi = _check_options(f0_hz, ratio_range, model)
-    lo_cents, hi_cents = 1200.0 * math.log2(lo), 1200.0 * math.log2(hi)
+    lo_cents, hi_cents = ratio_to_cents(lo), ratio_to_cents(hi)
     if n_points is None:
         n_points = max(3, math.ceil((hi_cents - lo_cents) / GRID_STEP_CENTS) + 1)
         # Work grows with points x (2 P)^2 partial pairs: past the budget the grid coarsens
@@ -212,7 +212,7 @@ def dissonance_curve(
         values = dyad_dissonance(cents, ratios, amps, f0_hz=float(f0_hz), model=model)  # (G,)
     return DissonanceCurve(
         cents=cents.numpy(),
-        ratios=np.exp2(cents.numpy() / 1200.0),
+        ratios=cents_to_ratio(cents.numpy()),
         values=values.numpy(),
         model=model,
         f0_hz=float(f0_hz),
@@ -333,7 +333,7 @@ def minima_of_curve(
     threshold = min_relative_depth * float(np.max(values) - np.min(values))
     return [
         CurveMinimum(
-            cents=float(c), ratio=2.0 ** (float(c) / 1200.0), value=float(v), depth=float(dep)
+            cents=float(c), ratio=cents_to_ratio(float(c)), value=float(v), depth=float(dep)
         )
         for c, v, dep in zip(cents, refined_values, depths, strict=True)
         if dep > threshold

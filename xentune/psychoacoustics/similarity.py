@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from xentune.units import hz_to_cents, ratio_to_cents
+
 __all__ = ["SIGMA_CENTS", "chord_spectral_similarity", "spectral_pitch_similarity"]
 
 #: Standard deviation of the pitch smoothing, cents (Milne & Holland 2016, hrep's default; the
@@ -90,8 +92,8 @@ def spectral_pitch_similarity(
     >>> bool(octave > 0.5 > tritone)
     True
     """
-    ca = 1200.0 * torch.log2(freqs_a_hz)  # (..., P) cents re 1 Hz
-    cb = 1200.0 * torch.log2(freqs_b_hz)  # (..., Q) cents re 1 Hz
+    ca = hz_to_cents(freqs_a_hz, reference_hz=1.0)  # (..., P) cents re 1 Hz
+    cb = hz_to_cents(freqs_b_hz, reference_hz=1.0)  # (..., Q) cents re 1 Hz
     ab = _overlap(ca, amps_a, cb, amps_b, sigma_cents)  # (...)
     aa = _overlap(ca, amps_a, ca, amps_a, sigma_cents)
     bb = _overlap(cb, amps_b, cb, amps_b, sigma_cents)
@@ -144,8 +146,8 @@ def chord_spectral_similarity(
     n_voices = f0_hz.shape[-1]
     if n_voices < 2:
         return torch.ones(f0_hz.shape[:-1], dtype=dtype, device=f0_hz.device)
-    cents = 1200.0 * torch.log2(f0_hz.to(dtype))  # (..., V)
-    c = 1200.0 * torch.log2(ratios.to(device=f0_hz.device, dtype=dtype))  # (P,) cents
+    cents = hz_to_cents(f0_hz.to(dtype), reference_hz=1.0)  # (..., V) cents re 1 Hz
+    c = ratio_to_cents(ratios.to(device=f0_hz.device, dtype=dtype))  # (P,) cents
     a = amps.to(device=f0_hz.device, dtype=dtype)  # (P,)
     iv, iw = torch.triu_indices(n_voices, n_voices, offset=1, device=f0_hz.device)  # (K,)
     interval = cents[..., iw] - cents[..., iv]  # (..., K) cents

@@ -45,7 +45,7 @@ from xentune.tuning.edo import fit_edo, scale_edo_fits
 from xentune.tuning.frequencies import frequency_table
 from xentune.tuning.ratios import nearest_ratios, odd_limit
 from xentune.tuning.scale import KeyboardMapping, Scale
-from xentune.units import DEFAULT_REFERENCE_HZ
+from xentune.units import DEFAULT_REFERENCE_HZ, cents_to_ratio, ratio_to_cents
 
 __all__ = [
     "analysis_for_scale",
@@ -88,7 +88,7 @@ def _ratio_str(r: Fraction) -> str:
 
 
 def _cents(r: Fraction | float) -> float:
-    return 1200.0 * math.log2(float(r))
+    return ratio_to_cents(float(r))
 
 
 def _versions() -> dict[str, str]:
@@ -124,17 +124,17 @@ def _period_info(period_cents: float, spectrum: Spectrum | None) -> Period:
         kind = "stretched octave"
         text = (
             f"The period is a stretched octave: {period_cents:.1f} cents, "
-            f"{offset:.1f} cents wider than 2/1 (ratio {2 ** (period_cents / 1200):.4f})."
+            f"{offset:.1f} cents wider than 2/1 (ratio {cents_to_ratio(period_cents):.4f})."
         )
     elif 900.0 <= period_cents < 1200.0:
         kind = "compressed octave"
         text = (
             f"The period is a compressed octave: {period_cents:.1f} cents, "
-            f"{-offset:.1f} cents narrower than 2/1 (ratio {2 ** (period_cents / 1200):.4f})."
+            f"{-offset:.1f} cents narrower than 2/1 (ratio {cents_to_ratio(period_cents):.4f})."
         )
     else:
         kind = "non-octave period"
-        text = f"The period is {period_cents:.1f} cents (ratio {2 ** (period_cents / 1200):.4f}), not an octave."
+        text = f"The period is {period_cents:.1f} cents (ratio {cents_to_ratio(period_cents):.4f}), not an octave."
     if pseudo is not None:
         text += (
             f" The timbre's own period is {pseudo:.1f} cents (ratio {spectrum.pseudo_octave:g}); "  # type: ignore[union-attr]
@@ -142,7 +142,7 @@ def _period_info(period_cents: float, spectrum: Spectrum | None) -> Period:
         )
     return Period(
         cents=float(period_cents),
-        ratio=float(2.0 ** (period_cents / 1200.0)),
+        ratio=float(cents_to_ratio(period_cents)),
         kind=kind,
         octave_offset_cents=float(offset),
         timbre_pseudo_octave_cents=pseudo,
@@ -152,7 +152,7 @@ def _period_info(period_cents: float, spectrum: Spectrum | None) -> Period:
 
 def _simple_ratios(max_cents: float, *, odd_limit_max: int = SIMPLE_ODD_LIMIT) -> list[Fraction]:
     """All ratios above 1/1 and up to ``max_cents`` whose odd limit is at most ``odd_limit_max``."""
-    top = 2.0 ** (max_cents / 1200.0)
+    top = cents_to_ratio(max_cents)
     found: set[Fraction] = set()
     for q in range(1, 4 * odd_limit_max + 1):
         for p in range(q + 1, int(top * q) + 1):

@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import json
 import logging
-import math
 import os
 import shutil
 import socket
@@ -20,6 +19,7 @@ from xentune.atomic import write_text_atomic
 from xentune.errors import ConfigError, XentuneError
 from xentune.sweep.plan import SweepPlan, SweepTask
 from xentune.sweep.rates import aggregate, run_record
+from xentune.units import ratio_to_cents
 
 __all__ = ["SWEEP_FORMAT", "check_ray", "execute_task", "run_sweep"]
 
@@ -175,7 +175,7 @@ def _expected_intervals(
     expected, periods = {}, {}
     for timbre in timbres:
         spectrum = parse_timbre(timbre)
-        period = 1200.0 * math.log2(spectrum.pseudo_octave or 2.0)
+        period = ratio_to_cents(spectrum.pseudo_octave or 2.0)
         minima = curve_minima(spectrum, ratio_range=curve_ratio_range(period))
         expected[timbre] = [round(m.cents, 3) for m in minima if 20.0 < m.cents < period - 20.0]
         periods[timbre] = period

@@ -12,7 +12,7 @@ from xentune.atomic import write_text_atomic
 from xentune.errors import ScalaError
 from xentune.tuning.scala import format_cents, format_scl, parse_scl, read_scala_text, scala_lines
 from xentune.tuning.scale import KeyboardMapping, Scale
-from xentune.units import DEFAULT_REFERENCE_HZ
+from xentune.units import DEFAULT_REFERENCE_HZ, cents_to_hz, hz_to_cents
 
 __all__ = [
     "ABLETON_MIDDLE_C_OCTAVE",
@@ -185,13 +185,13 @@ class AbletonScale:
 def _nearest_degree(scale: Scale, hz: float, reference_index: int, reference_hz: float) -> int:
     """Degree whose frequency is nearest ``hz`` (ties to the one nearer degree 0)."""
     ref_cents = scale.degree_cents(reference_index)
-    target = 1200.0 * math.log2(hz / reference_hz) + ref_cents  # cents on the scale's axis
+    target = hz_to_cents(hz, reference_hz) + ref_cents  # cents on the scale's axis
     period = scale.period_cents
     # the degree's octave is about target / period; search a window around it
     base = math.floor((target / period) * scale.n_notes)
     best, best_err = 0, math.inf
     for d in sorted(range(base - 2 * scale.n_notes - 2, base + 2 * scale.n_notes + 3), key=abs):
-        err = abs(reference_hz * 2 ** ((scale.degree_cents(d) - ref_cents) / 1200.0) - hz)
+        err = abs(cents_to_hz(scale.degree_cents(d) - ref_cents, reference_hz) - hz)
         if err < best_err:
             best, best_err = d, err
     return best

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from xentune.units import cents_to_ratio
+
 __all__ = [
     "AGREEMENT_TOLERANCE_CENTS",
     "LANDMARK_HIT_CENTS",
@@ -70,4 +72,4 @@ def curve_ratio_range(period_cents: float) -> tuple[float, float]:
     >>> curve_ratio_range(1200.0)
     (1.0, 2.3)
     """
-    return 1.0, max(CURVE_MAX_RATIO, 2.0 ** ((period_cents + 50.0) / 1200.0))
+    return 1.0, max(CURVE_MAX_RATIO, cents_to_ratio(period_cents + 50.0))

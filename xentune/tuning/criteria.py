@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from xentune.units import ratio_to_cents
+
 if TYPE_CHECKING:
     from xentune.tuning.edo import EdoFit
     from xentune.tuning.emergence import EmergentScale
@@ -21,7 +23,7 @@ STEP_TOLERANCE_CENTS = 10.0
 OCTAVE_TOLERANCE_CENTS = 5.0
 #: Tolerance on the period of a stretched run (cents from its pseudo-octave).
 PSEUDO_OCTAVE_TOLERANCE_CENTS = 10.0
-_FIFTH_CENTS = 1200.0 * math.log2(1.5)
+_FIFTH_CENTS = ratio_to_cents(1.5)
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,14 @@ def check_criteria(timbre: str, scale: EmergentScale, edos: list[EdoFit]) -> Cri
     if name == "harmonic":
         description = "steps within 10 c of 6/5 5/4 4/3 3/2 5/3; period 1200 +- 5 c"
         for r in HARMONIC_TARGETS:
-            c = 1200.0 * math.log2(r)
+            c = ratio_to_cents(r)
             if not _near(steps, c, STEP_TOLERANCE_CENTS):
                 fails.append(f"no step within 10 c of {r} ({c:.1f})")
         if abs(scale.period_cents - 1200.0) > OCTAVE_TOLERANCE_CENTS:
             fails.append(f"period {scale.period_cents:.1f} not within 5 c of 1200")
     elif name == "stretched":
         octave = float(params.get("octave", 2.1))
-        pseudo = 1200.0 * math.log2(octave)
+        pseudo = ratio_to_cents(octave)
         fifth = _FIFTH_CENTS * math.log2(octave)
         description = (
             f"period {pseudo:.1f} +- 10 c; a step within 10 c of {fifth:.0f}; "

@@ -8,6 +8,7 @@ import numpy as np
 
 from xentune.errors import ConfigError, ScalaError
 from xentune.tuning.scale import KeyboardMapping, Scale
+from xentune.units import cents_to_hz
 
 #: Key range tuning-library tabulates (notes -256..255); unmapped keys interpolate inside it.
 _TABLE_LOW, _TABLE_HIGH = -256, 256
@@ -111,7 +112,7 @@ def frequency_table(
         cents = _interpolate_unmapped(cents, mapped)
     cents = cents[-_TABLE_LOW : -_TABLE_LOW + 128]  # (128,) keys 0..127
     with np.errstate(over="ignore", under="ignore"):  # inf / 0 Hz beyond float64's range
-        return mapping.reference_hz * np.exp2(cents / 1200.0)
+        return cents_to_hz(cents, mapping.reference_hz)
 
 
 def _interpolate_unmapped(cents: np.ndarray, mapped: np.ndarray) -> np.ndarray:

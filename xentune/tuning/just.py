@@ -9,6 +9,7 @@ from xentune import defaults
 from xentune.errors import ConfigError
 from xentune.tuning.ratios import iter_ratios_in_range, odd_limit
 from xentune.tuning.scale import Scale, fraction_to_cents
+from xentune.units import cents_to_ratio
 
 __all__ = [
     "DEFAULT_RATIO_TOLERANCE_CENTS",
@@ -61,8 +62,8 @@ def simple_ratio_near(
     >>> simple_ratio_near(600.0, tolerance_cents=5.0) is None
     True
     """
-    low = Fraction(2.0 ** ((cents - tolerance_cents) / 1200.0))
-    high = Fraction(2.0 ** ((cents + tolerance_cents) / 1200.0))
+    low = Fraction(cents_to_ratio(cents - tolerance_cents))
+    high = Fraction(cents_to_ratio(cents + tolerance_cents))
     best: Fraction | None = None
     best_error = math.inf
     for r in iter_ratios_in_range(low, high, max_tenney_height=_MAX_TENNEY_HEIGHT):

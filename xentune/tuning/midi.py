@@ -15,6 +15,7 @@ from xentune import defaults
 from xentune.atomic import atomic_file
 from xentune.errors import MidiError
 from xentune.tuning.midi_notes import MidiNotes
+from xentune.units import hz_to_midi
 
 __all__ = [
     "DEFAULT_MPE_BEND_RANGE",
@@ -89,7 +90,7 @@ def hz_to_mts(freq_hz: float) -> tuple[int, int, int]:
             f"frequency {freq_hz} Hz: MIDI Tuning Standard covers {MTS_MIN_HZ:.2f}..{MTS_MAX_HZ:.1f} Hz; "
             "move the piece into that range"
         )
-    note = 69.0 + 12.0 * math.log2(freq_hz / 440.0)
+    note = hz_to_midi(freq_hz)
     xx = max(math.floor(note), 0)
     frac = round((note - xx) * 16384)
     if frac >= 16384:
@@ -161,7 +162,7 @@ def _finest_keys(freq_hz: np.ndarray, bend_range: int) -> tuple[np.ndarray, np.n
     side, the one with the smallest rounding error is taken (the nearest on ties). At range 48
     the error is at most 1/6 of a step, 0.098 cents, instead of 0.29.
     """
-    semis = 69.0 + 12.0 * np.log2(freq_hz / 440.0)  # (N,) fractional 12-EDO keys
+    semis = hz_to_midi(freq_hz)  # (N,) fractional 12-EDO keys
     nearest = np.floor(semis + 0.5).astype(np.int64)  # (N,)
     offsets = np.array(
         sorted(range(-_MPE_KEY_SEARCH, _MPE_KEY_SEARCH + 1), key=lambda o: (abs(o), o))
@@ -178,7 +179,7 @@ def _finest_keys(freq_hz: np.ndarray, bend_range: int) -> tuple[np.ndarray, np.n
 
 def _note_keys(freq_hz: np.ndarray) -> np.ndarray:
     """Nearest 12-EDO key of each frequency (A4 = 69 = 440 Hz)."""
-    return np.floor(69.0 + 12.0 * np.log2(freq_hz / 440.0) + 0.5).astype(np.int64)
+    return np.floor(hz_to_midi(freq_hz) + 0.5).astype(np.int64)
 
 
 def _keep_off_before_on(events: list[_Event], index: int | None, tick: int, track: int) -> None:
@@ -212,7 +213,7 @@ def _bend_events(
             f"MIDI notes: freq_hz[{i}] = {notes.freq_hz[i]:.3f} Hz is outside the MIDI keyboard "
             "(8.18..12543.9 Hz); move the piece into that range"
         )
-    semis = 69.0 + 12.0 * np.log2(notes.freq_hz / 440.0) - keys  # (N,) in [-0.5, 0.5]
+    semis = hz_to_midi(notes.freq_hz) - keys  # (N,) in [-0.5, 0.5]
     bends = [bend_value(float(x), bend_range) for x in semis]
     if finest:
         keys, fine = _finest_keys(notes.freq_hz, bend_range)
@@ -267,7 +268,7 @@ def _mts_events(notes: MidiNotes, on: np.ndarray, off: np.ndarray) -> tuple[list
     for seq, i in enumerate(order):
         t0, t1 = int(on[i]), int(off[i])
         word = words[i]
-        nearest = min(max(round(69 + 12 * math.log2(notes.freq_hz[i] / 440.0)), 0), 127)
+        nearest = min(max(round(hz_to_midi(notes.freq_hz[i])), 0), 127)
         candidates = sorted(range(128), key=lambda k: (abs(k - nearest), k))
 
         def ok(k: int, guard_ticks: int, t0: int = t0, word: tuple[int, int, int] = word) -> bool:

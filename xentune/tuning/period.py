@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from xentune.tuning.conventions import CURVE_MAX_RATIO
+from xentune.units import ratio_to_cents
 
 if TYPE_CHECKING:
     from xentune.spectrum import Spectrum
@@ -74,7 +75,7 @@ def period_guide(spectrum: Spectrum | None) -> tuple[float, str]:
     if spectrum is None:
         return 1200.0, "default"
     if spectrum.pseudo_octave is not None:
-        return 1200.0 * math.log2(spectrum.pseudo_octave), "timbre"
+        return ratio_to_cents(spectrum.pseudo_octave), "timbre"
     from xentune.psychoacoustics.curve import curve_minima
 
     candidates = [

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from xentune.errors import ConfigError
+from xentune.units import cents_to_ratio
 
 __all__ = [
     "EXACT_CENTS",
@@ -425,8 +426,8 @@ def nearest_ratios(
         )
     # Bounds as exact binary fractions widened by EXACT_CENTS; each candidate is then checked
     # against the tolerance in cents, so a fraction on the edge is judged by one rule.
-    low = Fraction(2.0 ** ((cents - tolerance_cents - EXACT_CENTS) / 1200.0))
-    high = Fraction(2.0 ** ((cents + tolerance_cents + EXACT_CENTS) / 1200.0))
+    low = Fraction(cents_to_ratio(cents - tolerance_cents - EXACT_CENTS))
+    high = Fraction(cents_to_ratio(cents + tolerance_cents + EXACT_CENTS))
     matches: list[RatioMatch] = []
     closest = math.inf  # smallest |error| of the fractions seen so far (all simpler ones)
     search = _RatioSearch(low, high)
@@ -443,8 +444,8 @@ def nearest_ratios(
             break  # (nothing is meaningfully closer than an exact match)
         if improving_only:  # only a closer fraction can follow: search (cents -+ error) only
             search.narrow(
-                Fraction(2.0 ** ((cents - error) / 1200.0)),
-                Fraction(2.0 ** ((cents + error) / 1200.0)),
+                Fraction(cents_to_ratio(cents - error)),
+                Fraction(cents_to_ratio(cents + error)),
             )
     matches.sort(key=lambda m: (m.ratio.numerator * m.ratio.denominator, abs(m.error_cents)))
     return matches

@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 
 from xentune.errors import ConfigError, ScalaError
-from xentune.units import DEFAULT_REFERENCE_HZ
+from xentune.units import DEFAULT_REFERENCE_HZ, cents_to_ratio, ratio_to_cents
 
 __all__ = [
     "KeyboardMapping",
@@ -58,7 +58,7 @@ def fraction_to_cents(ratio: Fraction) -> float:
         value = math.inf
     if value == 0.0 or math.isinf(value):
         return 1200.0 * (math.log2(ratio.numerator) - math.log2(ratio.denominator))
-    return 1200.0 * math.log2(value)
+    return ratio_to_cents(value)
 
 
 def _as_fraction(value: Fraction | int | str) -> Fraction:
@@ -245,8 +245,8 @@ class Scale:
         return float(out) if np.ndim(out) == 0 else out
 
     def ratio_values(self) -> np.ndarray:
-        """Frequency ratio of degrees 1..N as floats, shape (N,): ``2 ** (cents / 1200)``."""
-        return np.exp2(np.array(self.degrees_cents, dtype=np.float64) / 1200.0)
+        """Frequency ratio of degrees 1..N as floats, shape (N,) (`cents_to_ratio` of each)."""
+        return cents_to_ratio(np.array(self.degrees_cents, dtype=np.float64))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from xentune.tuning.edo import EdoFit, fit_edo, scale_edo_fits
 from xentune.tuning.frequencies import frequency_table
 from xentune.tuning.ratios import RatioMatch, nearest_ratios, odd_limit, prime_limit, tenney_height
 from xentune.tuning.scale import KeyboardMapping, Scale
+from xentune.units import hz_to_cents, midi_to_hz, ratio_to_cents
 
 __all__ = [
     "ANALYSIS_FORMAT",
@@ -165,7 +166,7 @@ class ScaleAnalysis:
     def cents_from_reference(self) -> np.ndarray:
         """Cents of each key above the mapping's reference frequency, shape (128,)."""
         with np.errstate(divide="ignore"):
-            return 1200.0 * np.log2(self.frequencies_hz / self.mapping.reference_hz)
+            return hz_to_cents(self.frequencies_hz, self.mapping.reference_hz)
 
     def cents_from_12edo(self) -> np.ndarray:
         """Cents of each key above the same key in 12-EDO at A4 = 440 Hz, shape (128,).
@@ -173,9 +174,9 @@ class ScaleAnalysis:
         The retuning a synth applies to each key (tuning-library's
         ``retuningFromEqualInCentsForMidiNote``).
         """
-        edo12 = 440.0 * np.exp2((np.arange(128) - 69) / 12.0)
+        edo12 = midi_to_hz(np.arange(128.0))  # (128,) Hz
         with np.errstate(divide="ignore"):
-            return 1200.0 * np.log2(self.frequencies_hz / edo12)
+            return ratio_to_cents(self.frequencies_hz / edo12)
 
     def frequencies_csv(self) -> str:
         """The 128-key table as CSV text.

@@ -13,16 +13,17 @@ from xentune.errors import ScalaError
 from xentune.tuning.frequencies import frequency_table
 from xentune.tuning.scala import format_cents
 from xentune.tuning.scale import KeyboardMapping, Scale
+from xentune.units import hz_to_cents, midi_to_hz
 
 __all__ = ["TUN_BASE_HZ", "format_tun", "tun_cents", "write_tun"]
 
 #: Frequency of MIDI key 0 in A4 = 440 Hz tuning: the AnaMark default ``BaseFreq``, in Hz.
-TUN_BASE_HZ = 440.0 * 2.0 ** (-69 / 12)
+TUN_BASE_HZ = midi_to_hz(0.0)
 
 
 def tun_cents(freq_hz: np.ndarray, *, base_hz: float = TUN_BASE_HZ) -> np.ndarray:
     """Cents of each frequency above ``base_hz`` (what a ``.tun`` note line holds), same shape."""
-    return 1200.0 * np.log2(np.asarray(freq_hz, dtype=np.float64) / base_hz)
+    return hz_to_cents(np.asarray(freq_hz, dtype=np.float64), reference_hz=base_hz)
 
 
 def _quoted(text: str) -> str:

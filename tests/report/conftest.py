@@ -150,6 +150,22 @@ def harmonic_report(harmonic_run: Path, tmp_path_factory: pytest.TempPathFactory
     return run
 
 
+@pytest.fixture
+def run(harmonic_run: Path, tmp_path: Path) -> Path:
+    """A writable copy of the harmonic run, no report yet."""
+    d = tmp_path / "run"
+    shutil.copytree(harmonic_run, d)
+    return d
+
+
+@pytest.fixture
+def reported(harmonic_report: Path, tmp_path: Path) -> Path:
+    """A writable copy of the harmonic run with its report (a folder named ``run``, as written)."""
+    d = tmp_path / "reported" / "run"
+    shutil.copytree(harmonic_report, d)
+    return d
+
+
 @pytest.fixture(scope="session")
 def scale_report(scale_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report folder of ``ptolemy.scl`` (the just major scale), analysed with no run."""

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import assert_one_line_error
 
@@ -15,20 +12,6 @@ REPORT_FILES = {"report.json", "report.html", "report.md", "plots"}
 
 def _report_files(d: Path) -> set[str]:
     return {p.name for p in d.iterdir()} & REPORT_FILES
-
-
-@pytest.fixture
-def run(harmonic_run: Path, tmp_path: Path) -> Path:
-    d = tmp_path / "run"
-    shutil.copytree(harmonic_run, d)
-    return d
-
-
-@pytest.fixture
-def reported(harmonic_report: Path, tmp_path: Path) -> Path:
-    d = tmp_path / "reported"
-    shutil.copytree(harmonic_report, d)
-    return d
 
 
 def test_run_folder_builds_the_report(cli, run: Path) -> None:

@@ -13,22 +13,6 @@ from xentune.errors import ConfigError, OutputExistsError, ScoreError
 from xentune.report.build import report_for_path, summary_text
 
 
-@pytest.fixture
-def run(harmonic_run: Path, tmp_path: Path) -> Path:
-    """A run folder with no report yet."""
-    d = tmp_path / "run"
-    shutil.copytree(harmonic_run, d)
-    return d
-
-
-@pytest.fixture
-def reported(harmonic_report: Path, tmp_path: Path) -> Path:
-    """A run folder with its report."""
-    d = tmp_path / "run"
-    shutil.copytree(harmonic_report, d)
-    return d
-
-
 def test_existing_report_is_read_back_then_rebuilt_with_force(reported: Path) -> None:
     again = report_for_path(reported)  # a report exists: read (validated), nothing written
     assert not again.rebuilt and again.written == [] and again.out_dir == reported

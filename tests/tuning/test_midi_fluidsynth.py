@@ -19,6 +19,7 @@ import soundfile
 from tests.conftest import APT_LINE, require_tool
 from xentune.tuning.midi import write_midi
 from xentune.tuning.midi_notes import MidiNotes
+from xentune.units import hz_to_cents
 
 pytestmark = pytest.mark.external
 
@@ -59,6 +60,30 @@ def fft_peak_hz(x: np.ndarray, sr: int, target_hz: float) -> float:
     return float((k + offset) * sr / n_fft)
 
 
+def _half_second_notes(freq: np.ndarray, onset: np.ndarray, *, voice: list[int]) -> MidiNotes:
+    """Notes of 0.5 s at velocity 100: ``freq`` Hz starting at ``onset`` s, shape (N,) each."""
+    return MidiNotes(
+        freq_hz=freq,
+        onset_s=onset,
+        duration_s=np.full(freq.shape, 0.5),
+        velocity=np.full(freq.shape, 100),
+        voice=np.array(voice),
+    )
+
+
+def _pitch_errors_cents(exe: str, mid: Path, wav: Path, notes: MidiNotes) -> np.ndarray:
+    """Render ``mid`` with FluidSynth and measure each note's pitch error in cents, shape (N,)."""
+    audio, sr = render(exe, mid, wav)
+    assert np.max(np.abs(audio)) > 1e-3, f"{wav.stem}: FluidSynth rendered silence"
+    errs = []
+    for f, t0 in zip(notes.freq_hz, notes.onset_s, strict=True):
+        # skip the attack (50 ms) and stop before the note-off
+        seg = audio[int((t0 + 0.05) * sr) : int((t0 + 0.45) * sr)]
+        errs.append(hz_to_cents(fft_peak_hz(seg, sr, f), reference_hz=f))
+    print(wav.stem, "cents error per note:", np.round(errs, 2).tolist())
+    return np.array(errs)
+
+
 def test_both_encodings_play_in_tune_in_fluidsynth(tmp_path):
     exe = _need_fluidsynth()
     # tuning.md's targets: 11-EDO steps from 220 Hz, then 7/4 and 5/4 over C4 (all far from
@@ -67,27 +92,13 @@ def test_both_encodings_play_in_tune_in_fluidsynth(tmp_path):
     solo = [220.0 * 2 ** (k / 11) for k in range(7)] + [c4 * 7 / 4, c4 * 5 / 4]
     freq = np.array([*solo, 249.549, 364.211])
     onset = np.array([0.6 * i for i in range(len(solo))] + [0.6 * len(solo)] * 2)
-    notes = MidiNotes(
-        freq_hz=freq,
-        onset_s=onset,
-        duration_s=np.full(freq.shape, 0.5),
-        velocity=np.full(freq.shape, 100),
-        voice=np.array([0] * len(solo) + [0, 1]),
-    )
+    notes = _half_second_notes(freq, onset, voice=[0] * len(solo) + [0, 1])
     errors = {}
     for mode in ("bend", "mts", "mts-without-rpn3"):
         mid = write_midi(tmp_path / f"{mode}.mid", notes, mode=mode.split("-")[0])
         if mode == "mts-without-rpn3":  # negative control: FluidSynth then plays 12-EDO keys
             mid = _strip_controllers(mid)
-        audio, sr = render(exe, mid, tmp_path / f"{mode}.wav")
-        assert np.max(np.abs(audio)) > 1e-3, f"{mode}: FluidSynth rendered silence"
-        errs = []
-        for f, t0 in zip(freq, onset, strict=True):
-            # skip the attack (50 ms) and stop before the note-off
-            seg = audio[int((t0 + 0.05) * sr) : int((t0 + 0.45) * sr)]
-            errs.append(1200 * np.log2(fft_peak_hz(seg, sr, f) / f))
-        errors[mode] = np.array(errs)
-        print(mode, "cents error per note:", np.round(errors[mode], 2).tolist())
+        errors[mode] = _pitch_errors_cents(exe, mid, tmp_path / f"{mode}.wav", notes)
     for mode in ("bend", "mts"):
         assert np.all(np.abs(errors[mode]) < TOLERANCE_CENTS), (mode, np.round(errors[mode], 2))
     # The check can fail: without the RPN 3 tuning select, the 11-EDO notes (3 to 35 cents from
@@ -119,23 +130,10 @@ def test_mpe_plays_in_tune_in_fluidsynth(tmp_path):
     solo = [220.0 * 2 ** (k / 11) for k in range(7)] + [c4 * 7 / 4, c4 * 5 / 4, c4 * 6 / 5]
     freq = np.array([*solo, 249.549, 364.211, 413.13])
     onset = np.array([0.6 * i for i in range(len(solo))] + [0.6 * len(solo)] * 3)
-    notes = MidiNotes(
-        freq_hz=freq,
-        onset_s=onset,
-        duration_s=np.full(freq.shape, 0.5),
-        velocity=np.full(freq.shape, 100),
-        voice=np.array([0] * len(solo) + [0, 1, 2]),
-    )
+    notes = _half_second_notes(freq, onset, voice=[0] * len(solo) + [0, 1, 2])
     mid = write_midi(tmp_path / "mpe.mid", notes, mode="mpe", bend_range_semitones=48)
     errors = {}
     for name, path in (("mpe", mid), ("mpe-without-rpn", _strip_controllers(mid))):
-        audio, sr = render(exe, path, tmp_path / f"{name}.wav")
-        assert np.max(np.abs(audio)) > 1e-3, f"{name}: FluidSynth rendered silence"
-        errs = []
-        for f, t0 in zip(freq, onset, strict=True):
-            seg = audio[int((t0 + 0.05) * sr) : int((t0 + 0.45) * sr)]
-            errs.append(1200 * np.log2(fft_peak_hz(seg, sr, f) / f))
-        errors[name] = np.array(errs)
-        print(name, "cents error per note:", np.round(errors[name], 2).tolist())
+        errors[name] = _pitch_errors_cents(exe, path, tmp_path / f"{name}.wav", notes)
     assert np.all(np.abs(errors["mpe"]) < TOLERANCE_CENTS), np.round(errors["mpe"], 2)
     assert np.sum(np.abs(errors["mpe-without-rpn"]) > TOLERANCE_CENTS) >= 5

@@ -35,14 +35,12 @@ def _notes(seed: int = 0, n: int = 300, voices: int = 6) -> MidiNotes:
 def _decode(path: Path) -> dict:
     """Everything the MPE checks need, read with mido alone."""
     mid = mido.MidiFile(path)
-    events = []
-    for t, track in enumerate(mid.tracks):
-        tick = 0
-        for j, msg in enumerate(track):
-            tick += msg.time
-            events.append((tick, t, j, msg))
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
-    tempos = [m.tempo for _, _, _, m in events if m.type == "set_tempo"]
+    events = []  # (absolute tick, message) in playing order, merged by mido itself
+    tick = 0
+    for msg in mido.merge_tracks(mid.tracks):
+        tick += msg.time
+        events.append((tick, msg))
+    tempos = [m.tempo for _, m in events if m.type == "set_tempo"]
     assert len(tempos) == 1
     tempo = tempos[0]
     rpn = {c: [127, 127] for c in range(16)}
@@ -52,7 +50,7 @@ def _decode(path: Path) -> dict:
     sounding: dict[int, tuple[int, int]] = {}  # channel -> (key, start tick)
     notes = []  # (onset_s, freq_hz, velocity, channel)
     overlaps = 0
-    for tick, _, _, msg in events:
+    for tick, msg in events:
         if msg.type == "control_change":
             c = msg.channel
             if msg.control == 101:
@@ -84,7 +82,7 @@ def _decode(path: Path) -> dict:
         "bend_range": bend_range,
         "notes": notes,
         "overlaps": overlaps,
-        "first_note_tick": min(t for t, _, _, m in events if m.type == "note_on"),
+        "first_note_tick": min(t for t, m in events if m.type == "note_on"),
     }
 
 

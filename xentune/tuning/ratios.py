@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from xentune.errors import ConfigError
+from xentune.tuning.scale import fraction_to_cents
 from xentune.units import cents_to_ratio
 
 __all__ = [
@@ -54,7 +55,7 @@ class RatioMatch:
     @classmethod
     def of(cls, ratio: Fraction, target_cents: float) -> RatioMatch:
         """The match of ``ratio`` for an interval of ``target_cents``."""
-        cents = _fraction_cents(ratio)
+        cents = fraction_to_cents(ratio)
         return cls(
             ratio=ratio,
             cents=cents,
@@ -81,11 +82,6 @@ def _as_positive_fraction(r: Fraction | int | str) -> Fraction:
     if f <= 0:
         raise ConfigError(f"ratio {r}: a frequency ratio must be > 0 (e.g. 3/2)")
     return f
-
-
-def _fraction_cents(r: Fraction) -> float:
-    # log2 of the terms separately: exact enough for terms far beyond float range (2**2000/3).
-    return 1200.0 * (math.log2(r.numerator) - math.log2(r.denominator))
 
 
 def _odd_part(n: int) -> int:

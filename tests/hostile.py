@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import CliResult, assert_one_line_error
 
-__all__ = ["COVERED_HERE", "assert_refused", "cli_commands", "snapshot"]
+__all__ = ["COVERED_HERE", "assert_refused", "cli_commands", "refusal_test", "snapshot"]
 
 #: Commands whose hostile cases live elsewhere (``sweep``: tests/sweep/test_runner.py).
 _COVERED_ELSEWHERE = {"sweep"}
@@ -54,3 +57,30 @@ def assert_refused(
         "gone": sorted(set(before) - set(after)),
         "changed": sorted(k for k in before if k in after and before[k] != after[k]),
     }
+
+
+def refusal_test(
+    cases: Sequence[tuple[list[str], str]], *, id_width: int = 50
+) -> Callable[..., None]:
+    """A test, parametrized over ``cases`` of ``(args, fragment)``, that each command is refused.
+
+    Run in the module's ``inputs`` folder (its fixture): exit 2 with one error line naming
+    ``fragment``, and nothing in the folder written, changed or removed. Assign it to a
+    ``test_*`` name in the module that defines ``inputs``.
+    """
+
+    @pytest.mark.parametrize(
+        ("args", "fragment"), cases, ids=[" ".join(a)[:id_width] for a, _ in cases]
+    )
+    def test(
+        cli: Callable[..., CliResult],
+        inputs: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        args: list[str],
+        fragment: str,
+    ) -> None:
+        monkeypatch.chdir(inputs)
+        before = snapshot(inputs)
+        assert_refused(cli(*args), before, inputs, fragment)
+
+    return test

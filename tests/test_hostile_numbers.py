@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import CliResult
-from tests.hostile import COVERED_HERE, assert_refused, snapshot
+from tests.hostile import COVERED_HERE, refusal_test
 
 BIG = "9" * 400  # a 400-digit integer
 HUGE = "9" * 5000  # beyond Python's 4300-digit int-from-string limit
@@ -134,17 +132,7 @@ CASES: list[tuple[list[str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("args", "fragment"), CASES, ids=[" ".join(a)[:50] for a, _ in CASES])
-def test_refused_cleanly(
-    cli: Callable[..., CliResult],
-    inputs: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    args: list[str],
-    fragment: str,
-) -> None:
-    monkeypatch.chdir(inputs)
-    before = snapshot(inputs)
-    assert_refused(cli(*args), before, inputs, fragment)
+test_refused_cleanly = refusal_test(CASES)
 
 
 def test_every_command_is_covered() -> None:

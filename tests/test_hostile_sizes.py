@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult
-from tests.hostile import COVERED_HERE, assert_refused, snapshot
+from tests.hostile import COVERED_HERE, assert_refused, refusal_test, snapshot
 from tests.test_hostile_numbers import inputs  # noqa: F401 (the fixture of hostile files)
 
 #: (arguments, fragment of the error). Paths are relative to the ``inputs`` folder.
@@ -34,17 +34,7 @@ CASES: list[tuple[list[str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("args", "fragment"), CASES, ids=[" ".join(a)[:50] for a, _ in CASES])
-def test_refused_before_allocating(
-    cli: Callable[..., CliResult],
-    inputs: Path,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-    args: list[str],
-    fragment: str,
-) -> None:
-    monkeypatch.chdir(inputs)
-    before = snapshot(inputs)
-    assert_refused(cli(*args), before, inputs, fragment)
+test_refused_before_allocating = refusal_test(CASES)
 
 
 def test_a_2_minute_recording_is_refused_before_reading(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SCALE_FILES, CliResult
-from tests.hostile import COVERED_HERE, assert_refused, snapshot
+from tests.conftest import SCALE_FILES
+from tests.hostile import COVERED_HERE, refusal_test
 
 DEEP = "[" * 100_000 + "]" * 100_000
 LONG = "x" * 300  # over the 255 bytes a file name may have
@@ -131,17 +130,7 @@ CASES: list[tuple[list[str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("args", "fragment"), CASES, ids=[" ".join(a)[:40] for a, _ in CASES])
-def test_refused_cleanly(
-    cli: Callable[..., CliResult],
-    inputs: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    args: list[str],
-    fragment: str,
-) -> None:
-    monkeypatch.chdir(inputs)
-    before = snapshot(inputs)
-    assert_refused(cli(*args), before, inputs, fragment)
+test_refused_cleanly = refusal_test(CASES, id_width=40)
 
 
 def test_every_command_is_covered() -> None:

@@ -24,21 +24,23 @@ from xentune.generator.train import TrainConfig, TrainResult, load_trained, temp
 REPO = Path(__file__).resolve().parents[2]
 
 
+#: A training run of a few seconds: 2 voices x 3 steps, a small flow.
+_TINY: dict[str, object] = dict(
+    timbre="harmonic:partials=4",
+    voices=2,
+    steps=3,
+    train_steps=8,
+    batch_size=16,
+    hidden=16,
+    n_bins=6,
+    checkpoint_every=3,
+    temperature=0.3,
+)
+
+
 def tiny(**overrides: object) -> TrainConfig:
-    """A training run of a few seconds: 2 voices x 3 steps, a small flow."""
-    values: dict[str, object] = dict(
-        timbre="harmonic:partials=4",
-        voices=2,
-        steps=3,
-        train_steps=8,
-        batch_size=16,
-        hidden=16,
-        n_bins=6,
-        checkpoint_every=3,
-        temperature=0.3,
-    )
-    values.update(overrides)
-    return TrainConfig(**values)  # type: ignore[arg-type]
+    """`_TINY` with ``overrides``."""
+    return TrainConfig(**{**_TINY, **overrides})  # type: ignore[arg-type]
 
 
 def assert_same_model(a: torch.nn.Module, b: torch.nn.Module) -> None:
@@ -119,17 +121,7 @@ _CHILD = textwrap.dedent(
 
 
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
-    settings = dict(
-        timbre="harmonic:partials=4",
-        voices=2,
-        steps=3,
-        train_steps=60,
-        batch_size=16,
-        hidden=16,
-        n_bins=6,
-        checkpoint_every=4,
-        temperature=0.3,
-    )
+    settings = {**_TINY, "train_steps": 60, "checkpoint_every": 4}
     cfg = TrainConfig(**settings)  # type: ignore[arg-type]
     ckpt = tmp_path / "model.pt"
     child = subprocess.Popen(

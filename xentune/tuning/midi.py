@@ -15,7 +15,7 @@ from xentune import defaults
 from xentune.atomic import atomic_file
 from xentune.errors import MidiError
 from xentune.tuning.midi_notes import MidiNotes
-from xentune.units import hz_to_midi
+from xentune.units import hz_to_midi, midi_to_hz
 
 __all__ = [
     "DEFAULT_MPE_BEND_RANGE",
@@ -50,8 +50,8 @@ MTS_DEVICE_ALL = 0x7F
 MTS_PROGRAM = 0
 MTS_BANK = 0
 #: Lowest and highest frequencies of an MTS frequency word (00 00 00 and 7F 7F 7E), in Hz.
-MTS_MIN_HZ = 440.0 * 2.0 ** ((0 - 69) / 12)
-MTS_MAX_HZ = 440.0 * 2.0 ** ((127 + 16382 / 16384 - 69) / 12)
+MTS_MIN_HZ = midi_to_hz(0.0)
+MTS_MAX_HZ = midi_to_hz(127 + 16382 / 16384)
 #: A key retuned in MTS mode is not reused for another pitch until this long after its note-off
 #: (when a free key nearby allows): real-time tuning changes also move notes still in release.
 KEY_RELEASE_GUARD_S = 1.0
@@ -103,7 +103,7 @@ def hz_to_mts(freq_hz: float) -> tuple[int, int, int]:
 
 def mts_to_hz(xx: int, yy: int, zz: int) -> float:
     """Frequency in Hz of an MTS frequency word (inverse of `hz_to_mts`)."""
-    return 440.0 * 2.0 ** ((xx + ((yy << 7) | zz) / 16384 - 69) / 12)
+    return midi_to_hz(xx + ((yy << 7) | zz) / 16384)
 
 
 def bend_value(semitones: float, bend_range_semitones: float) -> int:

@@ -18,6 +18,7 @@ from xentune.tuning.midi import (
     mts_to_hz,
 )
 from xentune.tuning.midi_notes import MidiNotes
+from xentune.units import midi_to_hz
 
 __all__ = ["read_midi"]
 
@@ -112,7 +113,7 @@ def read_midi(path: str | os.PathLike[str]) -> MidiNotes:
             channels[msg.channel].bend = msg.pitch
         elif msg.type == "note_on" and msg.velocity > 0:
             st = channels[msg.channel]
-            hz = 440.0 * 2.0 ** ((msg.note - 69) / 12)
+            hz = midi_to_hz(msg.note)
             if st.tuning_program is not None:
                 hz = tunings.get((st.tuning_bank, st.tuning_program), {}).get(msg.note, hz)
             bend_range = st.bend_range_semitones + st.bend_range_cents / 100

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from xentune import defaults
 from xentune.errors import CheckpointError, ConfigError
 from xentune.generator.energy import Energy
 from xentune.generator.sample import sample_pieces
@@ -38,10 +39,9 @@ __all__ = [
     "time_model_from_saved",
 ]
 
-#: Length of each piece by default, seconds (``--length``).
-DEFAULT_LENGTH_S = 30.0
-#: Longest piece, and most seconds of music a run composes (pieces x length).
-MAX_LENGTH_S = 600.0
+#: Length of each piece by default, and the longest, seconds (``--length``).
+DEFAULT_LENGTH_S = defaults.DEFAULT_LENGTH_S
+MAX_LENGTH_S = defaults.MAX_LENGTH_S
 #: ``--scale``: ``fixed`` puts every note on a degree of the run's scale.scl; ``adaptive`` keeps
 #: the generator's free continuous pitch (adaptive just intonation, which may drift).
 SCALE_MODES = ("fixed", "adaptive")

@@ -60,7 +60,7 @@ def train_and_compose(
     chords = sample_pieces(
         model, n_pieces=TIME_TRAINING_PIECES, seed=(seed + 1) % 2**63, device=device
     )  # (S, V, T) cents
-    chords = chords.detach().to("cpu", torch.float64)
+    chords = chords.detach().to("cpu", torch.float64).sort(dim=1).values  # voices bottom to top
     cfg = time_config or TimeConfig(voices=chords.shape[1], seed=seed)
     r0 = _r0(spectrum, reference_hz)
     before = torch.get_num_threads()

@@ -259,7 +259,8 @@ def compose_pieces(
             refine_steps=refine_steps,
             device=device,
         )  # (sections, V, T) cents
-        chords = chords.detach().to("cpu", torch.float64)
+        # voices bottom to top in every chord: the low voices move slowly (`notes_per_voice`)
+        chords = chords.detach().to("cpu", torch.float64).sort(dim=1).values
         cents, onset, duration, amplitude = _compose_one(
             chords,
             time_model,

@@ -35,6 +35,7 @@ def _tiny(seed: int = 0, **run: object) -> RunConfig:
     train = TrainConfig(
         voices=3, steps=4, train_steps=3, batch_size=32, hidden=32, seed=seed, checkpoint_every=1
     )
+    run = {"length_s": 4.0, "time_train_steps": 5, **run}
     return RunConfig(train=train, pieces=2, sample_rate=16000, device="cpu", **run)  # type: ignore[arg-type]
 
 
@@ -47,10 +48,17 @@ def spectral_flatness(audio: np.ndarray) -> float:
 def check_run_folder(result: RunResult, config: RunConfig) -> None:
     """Everything a musician opens: audio that is music, a parsable scale, decodable MIDI, the files."""
     out = result.path
-    scores = load_scores(out / "score.json")
-    assert len(scores) == config.pieces
+    chords = load_scores(out / "score-chords.json")  # the block chords the analysis reads
+    assert [c.cents.shape for c in chords] == [(config.train.voices, config.train.steps)] * len(
+        chords
+    )
+    scores = load_scores(out / "score.json")  # the composed pieces
+    assert len(scores) == len(chords) == config.pieces
+    assert (out / "time-model.pt").is_file() and (out / "time-training.json").is_file()
     for i, score in enumerate(scores, start=1):
-        assert score.cents.shape == (config.train.voices, config.train.steps)
+        assert score.n_voices == config.train.voices
+        assert score.end_s >= config.length_s
+        assert (out / "plots" / f"piece-{i:02d}-roll.png").is_file()
         audio, sr = read_audio(out / f"piece-{i:02d}.wav")
         assert sr == config.sample_rate
         assert audio.shape[-1] >= score.end_s * sr
@@ -58,10 +66,11 @@ def check_run_folder(result: RunResult, config: RunConfig) -> None:
         rms = float(np.sqrt(np.mean(mono**2)))
         assert rms > MIN_RMS, (i, rms)
         assert spectral_flatness(mono) < MAX_FLATNESS
-        expected = np.sort(score.hz().reshape(-1))
+        sounding = score.amplitude > 0  # padding notes are silent and not exported
+        expected = np.sort(score.hz()[sounding])
         for name in (f"piece-{i:02d}.mid", f"piece-{i:02d}-mts.mid"):
             notes = read_midi(out / name)
-            assert notes.freq_hz.size == score.cents.size
+            assert notes.freq_hz.size == int(sounding.sum())
             cents_err = 1200 * np.log2(np.sort(notes.freq_hz) / expected)
             assert np.max(np.abs(cents_err)) < 1.0, (name, cents_err)
     scale = read_scl(out / "scale.scl")
@@ -143,12 +152,12 @@ def check_controls(result: RunResult, config: RunConfig) -> None:
     assert sum(gen["usage"]) == pytest.approx(1.0)
     assert report["controls"]["generator_period_cents"] == pytest.approx(gen["period_cents"])
     assert result.generator_scale == gen
-    # The scale is read from the generator's raw samples (score-raw.json when the pieces played
+    # The scale is read from the generator's raw samples (score-raw.json when the chords played
     # were refined), and the report says so.
     assert report["emergence"]["samples"] == config.scale_from
     if config.refine_steps and config.scale_from == "raw":
         raw = np.stack([s.cents for s in load_scores(out / "score-raw.json")])
-        played = np.stack([s.cents for s in load_scores(out / "score.json")])
+        played = np.stack([s.cents for s in load_scores(out / "score-chords.json")])
         assert not np.allclose(raw, played)
         scale = emergent_scale(raw, spectrum=parse_timbre(config.train.timbre))
         assert scale.period_cents == pytest.approx(result.scale.period_cents)

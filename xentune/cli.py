@@ -15,6 +15,7 @@ from typer.exceptions import Abort, Exit, TyperException
 from xentune import __version__
 from xentune.commands.analyze import analyze_command
 from xentune.commands.curve import curve_command
+from xentune.commands.export import export_command
 from xentune.commands.generate import generate_command
 from xentune.commands.render import render_command
 from xentune.commands.sample import sample_command
@@ -65,6 +66,7 @@ app.command("train")(train_command)
 app.command("sample")(sample_command)
 app.command("generate")(generate_command)
 app.command("analyze")(analyze_command)
+app.command("export")(export_command)
 app.command("sweep")(sweep_command)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CONSONANCE_MODEL_NAMES",
+    "MAX_LENGTH_S",
     "MAX_PIECES",
     "MAX_REFINE_STEPS",
     "MAX_RENDER_S",
@@ -19,6 +20,7 @@ __all__ = [
     "MAX_TEMPERATURE",
     "MAX_TRAIN_STEPS",
     "MAX_VOICES",
+    "DEFAULT_LENGTH_S",
     "DEFAULT_LUFS",
     "DEFAULT_MPE_BEND_RANGE",
     "DEFAULT_PIECES",
@@ -60,6 +62,10 @@ DEFAULT_STEP_S = 0.6
 
 #: Integrated loudness that rendered audio is normalised to (LUFS, ITU-R BS.1770).
 DEFAULT_LUFS = -16.0
+
+#: Length of each composed piece in seconds (``--length``), and the longest allowed.
+DEFAULT_LENGTH_S = 30.0
+MAX_LENGTH_S = 600.0
 
 #: Default tolerance of ``--ratios``: a degree within 5 cents of a simple ratio is written as it.
 #: Well inside the 20-cent smallest step, and above the 0.1..0.7-cent errors of a default harmonic

@@ -69,7 +69,7 @@ def test_corrupted_report_json(cli, reported: Path) -> None:
     (reported / "report.json").write_text('{"schema_version": 1, "kind": ')
     assert_one_line_error(cli("analyze", reported), "corrupted report.json", "--force")
     assert_one_line_error(cli("analyze", reported / "report.json"), "corrupted report.json")
-    (reported / "report.json").write_text('{"schema_version": 2, "kind": "run"}')
+    (reported / "report.json").write_text('{"schema_version": 3, "kind": "run"}')
     assert_one_line_error(cli("analyze", reported), "not a valid xentune report")
     assert (reported / "report.html").read_bytes() == html  # nothing rewritten
 

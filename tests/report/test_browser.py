@@ -305,7 +305,8 @@ def test_use_this_scale_in_chromium(tiny_generated_run: Path, tmp_path: Path) ->
         assert fragment in text, fragment
     use = json.loads((run / "report.json").read_text())["use"]
     n = use["n_notes"]
-    assert len(found["audio"]) == 2 + (n + 1) + n  # the pieces, each degree, each dyad
+    # the pieces (in the table, and again beside each piano roll), each degree, each dyad
+    assert len(found["audio"]) == 2 * 2 + (n + 1) + n
     for a in found["audio"]:
         assert a["error"] is None and a["readyState"] >= 1 and a["duration"] > 0.5, a
     links = set(found["links"])

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from xentune.defaults import (
+    DEFAULT_LENGTH_S,
     DEFAULT_MPE_BEND_RANGE,
     DEFAULT_PIECES,
     DEFAULT_RATIO_TOLERANCE_CENTS,
     DEFAULT_REFERENCE_HZ,
     DEFAULT_REFINE_STEPS,
     DEFAULT_SAMPLE_RATE,
+    MAX_LENGTH_S,
     MAX_PIECES,
     MAX_REFINE_STEPS,
     MAX_SEED,
@@ -84,6 +86,9 @@ def summary(result: RunResult) -> str:
         lines.append(
             f"the generator's own scale: period {g['period_cents']:.1f} c; classes {classes}"
         )
+    from xentune.report.music_view import music_summary_lines
+
+    lines += music_summary_lines(result.analysis.music)
     parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.timings_s.items())
     lines.append(f"time: {result.elapsed_s:.1f} s ({parts})")
     lines.append(f"wrote {result.path}/ ({len(result.files)} files)")
@@ -134,6 +139,20 @@ def generate_command(
             help="Read the exported scale from the generator's raw samples (raw) or the refined ones"
         ),
     ] = "raw",
+    length: Annotated[
+        float,
+        typer.Option(
+            help=f"Length of each piece in seconds (1..{MAX_LENGTH_S:g}; pieces x length <= "
+            f"{MAX_LENGTH_S:g} s); pieces end at a phrase's end, so a little longer"
+        ),
+    ] = DEFAULT_LENGTH_S,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="fixed: every note on a degree of the run's scale.scl; adaptive: free "
+            "continuous pitch (adaptive just intonation; the report measures its drift)"
+        ),
+    ] = "fixed",
     seed: Annotated[int, typer.Option(help="Seed of training and sampling", max=MAX_SEED)] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     sample_rate: Annotated[
@@ -181,6 +200,8 @@ def generate_command(
 ) -> None:
     """Train a generator on the timbre alone (no music data), sample pieces, and write a run folder.
 
+    The generator's chords are set in time by a time model trained on perceptual terms (rhythm,
+    tempo, consonance over what sounds together, phrase dynamics): pieces of --length seconds.
     The folder holds audio and MIDI (pitch bend, MPE and MTS) per piece, score.json, the emergent
     scale as scale.scl + scale.kbm, scale.ascl (Ableton Live 12) and scale.tun (AnaMark), audio
     previews of each degree and dyad, config.json, training.json, model.pt and a report.
@@ -219,6 +240,8 @@ def generate_command(
         refine_steps=refine_steps,
         exports=exports,
         scale_from=scale_from,
+        length_s=length,
+        scale_mode=scale,
     )
 
     # On Ctrl-C or SIGTERM the run keeps its checkpoint as OUT.interrupted.pt and says how to

@@ -10,8 +10,10 @@ import typer
 
 from xentune.atomic import atomic_dir, check_output_path
 from xentune.defaults import (
+    DEFAULT_LENGTH_S,
     DEFAULT_REFINE_STEPS,
     DEFAULT_STEP_S,
+    MAX_LENGTH_S,
     MAX_PIECES,
     MAX_REFINE_STEPS,
     MAX_SAMPLED_PITCHES,
@@ -44,10 +46,26 @@ def sample_command(
     step_s: Annotated[
         float, typer.Option(help=f"Duration of one chord in seconds (> 0, <= {MAX_STEP_S:g})")
     ] = DEFAULT_STEP_S,
+    length: Annotated[
+        float,
+        typer.Option(
+            help=f"Length of each piece in seconds (1..{MAX_LENGTH_S:g}; pieces x length <= "
+            f"{MAX_LENGTH_S:g}); needs the run's time-model.pt and scale.scl beside MODEL"
+        ),
+    ] = DEFAULT_LENGTH_S,
+    scale: Annotated[
+        str, typer.Option(help="fixed (notes on the run's scale.scl) or adaptive (free pitch)")
+    ] = "fixed",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars")] = False,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "cpu",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing folder")] = False,
 ) -> None:
-    """Sample pieces (continuous pitches) from a trained generator and save them as score.json."""
+    """Compose pieces from a trained run (no retraining) and save them as score.json.
+
+    With a run folder's model.pt (time-model.pt and scale.scl beside it) the pieces are composed
+    as `xentune generate` composes them: the same seed, length, scale and refinement give the same
+    score.json byte for byte. A model from `xentune train` alone gives block chords of --step-s.
+    """
     from xentune.device import resolve_device
     from xentune.generator.sample import sample_pieces
     from xentune.generator.train import load_trained
@@ -57,8 +75,39 @@ def sample_command(
         raise ConfigError(f"--seed {seed}: must be in 0..{MAX_SEED}")
     if not (math.isfinite(step_s) and 0 < step_s <= MAX_STEP_S):
         raise ConfigError(f"--step-s {step_s}: must be in (0, {MAX_STEP_S:g}] s (e.g. 0.6)")
+    if not (math.isfinite(length) and 1 <= length <= MAX_LENGTH_S):
+        raise ConfigError(f"--length {length}: must be in 1..{MAX_LENGTH_S:g} seconds (e.g. 30)")
+    if pieces * length > MAX_LENGTH_S:
+        raise ConfigError(
+            f"--pieces {pieces} x --length {length:g} s = {pieces * length:g} s of music; at most "
+            f"{MAX_LENGTH_S:g} s: use fewer pieces or a shorter --length"
+        )
+    if scale not in ("fixed", "adaptive"):
+        raise ConfigError(f"--scale {scale}: must be fixed or adaptive (e.g. fixed)")
     check_output_path(out, force=force)
     torch_device = resolve_device(device)
+    if (model.parent / "time-model.pt").exists() and model.is_file():
+        from xentune.commands.progress import progress_bars
+        from xentune.pipeline.music_stage import compose_from_model
+
+        composed, _ = compose_from_model(
+            model,
+            n_pieces=pieces,
+            length_s=float(length),
+            scale_mode=scale,
+            refine_steps=refine_steps,
+            seed=seed,
+            device=torch_device,
+            progress=progress_bars(quiet=quiet),
+        )
+        with atomic_dir(out, force=force) as tmp:
+            save_scores(tmp / "score.json", composed)
+        shortest = min(s.end_s for s in composed)
+        typer.echo(
+            f"composed {pieces} pieces of at least {shortest:.1f} s ({scale} scale, refine steps "
+            f"{refine_steps}, no retraining); wrote {out}/score.json"
+        )
+        return
     trained = load_trained(model, device=torch_device)
     if trained.step < trained.config.train_steps:
         raise CheckpointError(

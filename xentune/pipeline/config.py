@@ -77,6 +77,14 @@ class RunConfig:
     controls : bool
         Score the controls (uniform random chords and the untrained generator, raw and refined)
         in the same run (`xentune.generator.controls`).
+    length_s : float
+        Length of each composed piece in seconds, 1..600 (pieces end at a phrase's end, so a
+        little longer); ``pieces * length_s`` is at most `defaults.MAX_RUN_AUDIO_S`.
+    scale_mode : str
+        ``fixed`` (every note on a degree of the run's scale.scl) or ``adaptive`` (free
+        continuous pitch, as the generator sampled it).
+    time_train_steps : int
+        Training steps of the time model (`xentune.pipeline.music.TimeConfig`), 0..100000.
     """
 
     train: TrainConfig
@@ -89,6 +97,9 @@ class RunConfig:
     exports: ExportConfig = field(default_factory=ExportConfig)
     scale_from: str = "raw"
     controls: bool = True
+    length_s: float = defaults.DEFAULT_LENGTH_S
+    scale_mode: str = "fixed"
+    time_train_steps: int = 300
 
     def __post_init__(self) -> None:
         if (
@@ -120,13 +131,27 @@ class RunConfig:
                 f"{n_pitches} pitches; a run samples at most {defaults.MAX_SAMPLED_PITCHES}: "
                 "use fewer pieces, voices or steps"
             )
-        audio_s = self.pieces * self.train.steps * self.step_s
+        length = self.length_s
+        if (
+            isinstance(length, bool)
+            or not isinstance(length, int | float)
+            or not (math.isfinite(length) and 1 <= length <= defaults.MAX_RUN_AUDIO_S)
+        ):
+            raise ConfigError(
+                f"--length {length}: must be a number of seconds in 1..{defaults.MAX_RUN_AUDIO_S:g} (e.g. 30)"
+            )
+        audio_s = self.pieces * float(length)
         if audio_s > defaults.MAX_RUN_AUDIO_S:
             raise ConfigError(
-                f"--pieces {self.pieces} x {self.train.steps} chords x {self.step_s:g} s = "
-                f"{audio_s:g} s of audio; a run renders at most {defaults.MAX_RUN_AUDIO_S:g} s: "
-                "use fewer pieces or steps"
+                f"--pieces {self.pieces} x --length {length:g} s = {audio_s:g} s of music; a run "
+                f"composes and renders at most {defaults.MAX_RUN_AUDIO_S:g} s: use fewer pieces "
+                "or a shorter --length"
             )
+        n = self.time_train_steps
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 100_000:
+            raise ConfigError(f"time_train_steps={n}: must be an integer in 0..100000 (e.g. 300)")
+        if self.scale_mode not in ("fixed", "adaptive"):
+            raise ConfigError(f"--scale {self.scale_mode}: must be fixed or adaptive (e.g. fixed)")
         if self.train.voices < 2:
             raise ConfigError(
                 f"--voices {self.train.voices}: a run needs at least 2 voices (the emergent scale is read "

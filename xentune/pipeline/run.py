@@ -28,6 +28,10 @@ from xentune.generator.scale_model import ScalePieceModel
 from xentune.generator.train import TrainConfig, check_resumable, train
 from xentune.pipeline.config import RunConfig
 from xentune.pipeline.controls import controls_dict, score_controls
+from xentune.pipeline.export import piece_midi_notes, write_piece_midi
+from xentune.pipeline.music import TimeConfig
+from xentune.pipeline.music_stage import train_and_compose
+from xentune.pipeline.pieces import FORM
 from xentune.progress import ProgressFactory, silent_progress
 from xentune.psychoacoustics.curve import curve_minima
 from xentune.rendering import render_scores
@@ -42,18 +46,13 @@ from xentune.tuning.emergence import (
     EmergentScale,
     emergent_scale,
 )
-from xentune.tuning.midi import write_midi
-from xentune.tuning.midi_notes import MidiNotes
+from xentune.tuning.scala import read_scl
 
 __all__ = [
     "RunResult",
     "generate_run",
     "piece_midi_notes",
 ]
-
-
-#: MIDI velocity of a note of linear amplitude 1.
-_FULL_VELOCITY = 127
 
 
 @dataclass(frozen=True)
@@ -96,24 +95,6 @@ class RunResult:
     generator_scale: dict[str, Any] | None = None
 
 
-def piece_midi_notes(score: Score) -> MidiNotes:
-    """The notes of one piece for MIDI export: frequency, onset, duration, velocity, voice.
-
-    Velocity is the linear amplitude times 127, clipped to 1..127 (silent padding notes, of
-    amplitude or duration 0, are left out).
-    """
-    v_idx = np.broadcast_to(np.arange(score.n_voices)[:, None], score.cents.shape)  # (V, N)
-    keep = (score.amplitude > 0) & (score.duration_s > 0)  # (V, N)
-    velocity = np.clip(np.rint(score.amplitude * _FULL_VELOCITY), 1, 127).astype(np.int64)
-    return MidiNotes(
-        freq_hz=score.hz()[keep],
-        onset_s=score.onset_s[keep],
-        duration_s=score.duration_s[keep],
-        velocity=velocity[keep],
-        voice=v_idx[keep].astype(np.int64),
-    )
-
-
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
     try:
@@ -142,6 +123,10 @@ def _config_dict(config: RunConfig, spectrum: Spectrum, device: torch.device) ->
         "step_s": config.step_s,
         "refine_steps": config.refine_steps,
         "scale_from": config.scale_from,
+        "length_s": config.length_s,
+        "scale": config.scale_mode,
+        "form": "".join(FORM),
+        "time_train_steps": config.time_train_steps,
         "cpu_threads": config.cpu_threads,
         "exports": config.exports.to_dict(),
         "energy": t.energy.to_dict(),
@@ -341,48 +326,12 @@ def generate_run(
                 for s in range(config.pieces)
             ]
 
-        scores = as_scores(pieces)
-        save_scores(tmp / "score.json", scores)
+        scores = as_scores(pieces)  # the block chords: what the tuning analysis reads
+        save_scores(tmp / "score-chords.json", scores)
         raw_scores = as_scores(raw_pieces) if config.refine_steps > 0 else None
         if raw_scores is not None:
             save_scores(tmp / "score-raw.json", raw_scores)
         t = lap("score", t)
-        with (
-            _cpu_threads(config.cpu_threads, device),
-            progress(100, "rendering audio") as bar,
-        ):
-            shown = [0]
-
-            def rendered(done: int, total: int) -> None:
-                percent = (100 * done) // max(total, 1)
-                bar.advance(percent - shown[0])
-                shown[0] = percent
-
-            audio = render_scores(
-                scores,
-                spectrum,
-                sample_rate=config.sample_rate,
-                device=device,
-                seed=config.train.seed,
-                progress=rendered,
-            )
-        t = lap("render", t)
-        with progress(len(scores), "writing audio and MIDI") as bar:
-            for i, (score, wave) in enumerate(zip(scores, audio, strict=True), start=1):
-                write_audio(tmp / f"piece-{i:02d}.wav", wave.detach().cpu(), config.sample_rate)
-                notes = piece_midi_notes(score)
-                tempo = score.tempo_bpm or 120.0
-                write_midi(tmp / f"piece-{i:02d}.mid", notes, mode="bend", tempo_bpm=tempo)
-                write_midi(tmp / f"piece-{i:02d}-mts.mid", notes, mode="mts", tempo_bpm=tempo)
-                write_midi(
-                    tmp / f"piece-{i:02d}-mpe.mid",
-                    notes,
-                    mode="mpe",
-                    bend_range_semitones=config.exports.mpe_bend_range,
-                    tempo_bpm=tempo,
-                )
-                bar.advance(1)
-        t = lap("audio_midi", t)
         scale_pieces = raw_pieces if config.scale_from == "raw" else pieces
         scale = emergent_scale(scale_pieces, spectrum=spectrum)
         with _cpu_threads(config.cpu_threads, device):
@@ -399,6 +348,65 @@ def generate_run(
             )
         minima = _minima_cents(spectrum, period_cents=scale.period_cents, reference_hz=ref_hz)
         t = lap("analysis", t)
+        # The music: the time model trains on the generator's chords, then sets them in time
+        # (score.json); the scale is read back from scale.scl, as `xentune sample` reads it.
+        with _cpu_threads(config.cpu_threads, device):
+            music, _, _ = train_and_compose(
+                model=trained.model,
+                energy=trained.energy.to(device),
+                spectrum=spectrum,
+                scale=read_scl(tmp / "scale.scl"),
+                run_dir=tmp,
+                n_pieces=config.pieces,
+                length_s=float(config.length_s),
+                scale_mode=config.scale_mode,
+                refine_steps=config.refine_steps,
+                seed=config.train.seed,
+                timbre=config.train.timbre,
+                reference_hz=ref_hz,
+                device=device,
+                progress=progress,
+                time_config=TimeConfig(
+                    voices=config.train.voices,
+                    seed=config.train.seed,
+                    train_steps=config.time_train_steps,
+                ),
+            )
+        save_scores(tmp / "score.json", music)
+        t = lap("music", t)
+        with (
+            _cpu_threads(config.cpu_threads, device),
+            progress(100, "rendering audio") as bar,
+        ):
+            shown = [0]
+
+            def rendered(done: int, total: int) -> None:
+                percent = (100 * done) // max(total, 1)
+                bar.advance(percent - shown[0])
+                shown[0] = percent
+
+            audio = render_scores(
+                music,
+                spectrum,
+                sample_rate=config.sample_rate,
+                device=device,
+                seed=config.train.seed,
+                progress=rendered,
+            )
+        t = lap("render", t)
+        with progress(len(music), "writing audio and MIDI") as bar:
+            for i, (score, wave) in enumerate(zip(music, audio, strict=True), start=1):
+                write_audio(tmp / f"piece-{i:02d}.wav", wave.detach().cpu(), config.sample_rate)
+                write_piece_midi(tmp / f"piece-{i:02d}.mid", score, mode="bend")
+                write_piece_midi(tmp / f"piece-{i:02d}-mts.mid", score, mode="mts")
+                write_piece_midi(
+                    tmp / f"piece-{i:02d}-mpe.mid",
+                    score,
+                    mode="mpe",
+                    bend_range_semitones=config.exports.mpe_bend_range,
+                )
+                bar.advance(1)
+        t = lap("audio_midi", t)
         controls: tuple[SampleScore, ...] = ()
         controls_data: dict[str, Any] | None = None
         generator_scale: dict[str, Any] | None = None
@@ -437,6 +445,7 @@ def generate_run(
             spectrum=spectrum,
             scores=scores,
             raw_scores=raw_scores,
+            played=music,
             history=history,
             controls=controls_data,
             run_dir=tmp,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 from xentune.errors import ConfigError
+from xentune.report.music import Music
 from xentune.report.schema import dataclass_json_schema, validate_json
 from xentune.report.use_scale import UseScale
 from xentune.safe_read import parse_json, read_text
@@ -42,7 +43,7 @@ __all__ = [
 
 #: Version of the ``report.json`` layout (`REPORT_SCHEMA` is derived from the dataclasses).
 #: Bump it when a field changes meaning or is removed; readers refuse other versions.
-SCHEMA_VERSION = 2  # 2: "use" (the run's files for musicians) and pieces' "midi_mpe"
+SCHEMA_VERSION = 3  # 2: "use" and pieces' "midi_mpe"; 3: "music" (the composed pieces)
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,7 @@ class Analysis:
     findings: tuple[str, ...] = ()
     use: UseScale | None = None  # the run's scale files, layout and previews; None without a run
     controls: Controls | None = None
+    music: Music | None = None  # the composed pieces as music (None: block chords only)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (tuples become lists); ``analysis_from_dict`` reads it back exactly."""

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from xentune.atomic import write_bytes_atomic
 from xentune.report.model import Analysis
+from xentune.report.music_plots import ioi_figure
 
 __all__ = [
     "PLOTS",
@@ -337,6 +338,7 @@ PLOTS: dict[str, tuple[str, Callable[[Analysis], Figure | None]]] = {
     "training": ("Training curve", training_figure),
     "piece": ("One piece on a cents axis with the scale as a grid", piece_figure),
     "partials": ("The timbre's partials", partials_figure),
+    "ioi": ("Inter-onset-interval ratios beside shuffled onsets", ioi_figure),
 }
 
 

@@ -13,10 +13,13 @@ from typing import Any
 from xentune.atomic import atomic_dir, write_text_atomic
 from xentune.errors import OutputExistsError
 from xentune.report.model import Analysis
+from xentune.report.music_plots import roll_pngs
+from xentune.report.music_view import music_html, music_markdown
 from xentune.report.plots import PLOTS, figure_png
 from xentune.report.run_analysis import analysis_for_run
 from xentune.report.tables import Cell, Table, plot_caption, report_tables, report_value
 from xentune.report.use_section import use_html, use_markdown
+from xentune.score import load_scores
 
 __all__ = [
     "REPORT_FILES",
@@ -164,6 +167,8 @@ def render_html(
             parts.append(_html_table(t, cell_html=cell_html))
             if anchor == "frequencies":
                 parts.append("</details>")
+            if anchor == "pieces":
+                parts.append(music_html(report, link=link, plots_png=plots_png))
         elif anchor == "timbre" and "partials" in plots_png:
             parts.append('<h2 id="timbre">Timbre</h2>')
         for name in plot_names:
@@ -232,6 +237,7 @@ def render_markdown(
                 if p["audio"]:
                     out.append(f"- [{p['name']} audio]({link_prefix}{p['audio']})")
             out.append("")
+            out += music_markdown(report, prefix=link_prefix, plot_files=plot_files)
         for name in plot_after.get(t.anchor, []):
             if name in plot_files:
                 out += [f"![{plot_caption(report, name)}]({plot_files[name]})", ""]
@@ -301,6 +307,16 @@ def write_analysis_report(
     )
 
 
+def _rolls(analysis: Analysis, run_dir: str | Path | None) -> dict[str, bytes]:
+    """Piano rolls of the run's composed pieces (its score.json), when the report has music."""
+    if analysis.music is None or run_dir is None:
+        return {}
+    path = Path(run_dir) / "score.json"
+    if not path.is_file():
+        return {}
+    return roll_pngs(load_scores(path), period_cents=analysis.period.cents)
+
+
 def _write_analysis_files(
     analysis: Analysis,
     out: Path,
@@ -327,10 +343,11 @@ def _write_analysis_files(
     written: list[Path] = []
     if write_json:
         written.append(write_text_atomic(out / "report.json", text, force=force))
+    rolls = _rolls(analysis, run_dir)
     with atomic_dir(out / "plots", force=force) as tmp:
-        for name, png in plots_png.items():
+        for name, png in {**plots_png, **rolls}.items():
             (tmp / f"{name}.png").write_bytes(png)
-    written += [out / "plots" / f"{name}.png" for name in plots_png]
+    written += [out / "plots" / f"{name}.png" for name in {**plots_png, **rolls}]
     plot_files = {name: f"plots/{name}.png" for name in plots_png}
     written.append(
         write_text_atomic(
@@ -342,7 +359,7 @@ def _write_analysis_files(
     written.append(
         write_text_atomic(
             out / "report.html",
-            render_html(report, plots_png=plots_png, link_prefix=prefix),
+            render_html(report, plots_png={**plots_png, **rolls}, link_prefix=prefix),
             force=force,
         )
     )

@@ -20,6 +20,7 @@ from xentune.report.model import (
     _from_dict,
     _read_json,
 )
+from xentune.report.music import analyse_music
 from xentune.report.sources import _from_scores
 from xentune.report.use_scale import use_scale_for_run
 from xentune.safe_read import finite_number
@@ -27,6 +28,7 @@ from xentune.score import Score, load_scores
 from xentune.spectrum import Spectrum, spectrum_from_dict
 from xentune.timbre import parse_timbre
 from xentune.tuning.emergence import EmergentScale
+from xentune.tuning.scala import read_scl
 
 __all__ = ["analyse_run", "analysis_for_run"]
 
@@ -204,6 +206,10 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
     scores = load_scores(score_path)
     if not scores:
         raise ScoreError(f"{score_path}: holds no pieces; regenerate the run")
+    played = None
+    chords_path = d / "score-chords.json"
+    if chords_path.is_file():  # a run that composed music: the analysis reads its chords
+        played, scores = scores, load_scores(chords_path)
     raw_path = d / "score-raw.json"
     training_path = d / "training.json"
     controls_path = d / "controls.json"
@@ -220,6 +226,7 @@ def analysis_for_run(run_dir: str | Path) -> Analysis:
         else None,
         run_dir=d,
         source=d.resolve(),
+        played=played,
     )
 
 
@@ -234,6 +241,7 @@ def analyse_run(
     run_dir: Path,
     source: Path,
     scale: EmergentScale | None = None,
+    played: list[Score] | None = None,
 ) -> Analysis:
     """The analysis of a run from its parts in memory: what ``xentune generate`` reports.
 
@@ -244,7 +252,8 @@ def analyse_run(
     spectrum : Spectrum
         The run's timbre.
     scores : list of Score
-        The pieces played (``score.json``).
+        The block chords (``score-chords.json``; ``score.json`` in runs from before the time
+        model): what the tuning analysis reads.
     raw_scores : list of Score or None
         The generator's raw samples (``score-raw.json``) when the played pieces were refined.
     history, controls : parsed JSON or None
@@ -255,6 +264,9 @@ def analyse_run(
         The run's final path, named in the report.
     scale : EmergentScale, optional
         The emergent scale of the analysed samples when the caller has found it already.
+    played : list of Score, optional
+        The composed pieces (``score.json``): the pieces table, the audio and the music section
+        describe them; the scale and the controls stay on the chords.
     """
     where = source / "config.json"
     notes: list[str] = []
@@ -266,8 +278,14 @@ def analyse_run(
         analysed, samples = raw_scores, "raw"
         notes.append(
             f"The scale and the interval density are read from the generator's raw samples "
-            f"(score-raw.json); the pieces played (score.json) were refined by "
+            f"(score-raw.json); the chords played were refined by "
             f"{config.get('refine_steps')} gradient steps on the energy."
+        )
+    if played is not None:
+        notes.append(
+            "The pieces (score.json, the audio and MIDI files) are the generator's chords set in "
+            "time by the time model; the tuning analysis reads the block chords "
+            "(score-chords.json, score-raw.json), so it is the same as before the time model."
         )
     training = None
     elapsed = config.get("elapsed_s")
@@ -281,7 +299,7 @@ def analyse_run(
     versions = config.get("versions")
     versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else None
     analysis = _from_scores(
-        scores,
+        played if played is not None else scores,
         kind="run",
         source=str(source),
         title=f"Run {source.name}: {spectrum.name}",
@@ -296,4 +314,14 @@ def analyse_run(
         controls=None if controls is None else _controls(controls, str(source / "controls.json")),
         scale=scale,
     )
-    return replace(analysis, use=use_scale_for_run(run_dir, config))
+    music = None
+    scl = run_dir / "scale.scl"
+    if played is not None and scl.is_file():
+        music = analyse_music(
+            played,
+            scale=read_scl(scl),
+            scale_mode=str(config.get("scale", "adaptive")),
+            length_s=config.get("length_s"),
+            form=str(config.get("form", "")),
+        )
+    return replace(analysis, use=use_scale_for_run(run_dir, config), music=music)

@@ -48,6 +48,14 @@ def _failed(task: dict[str, Any], name: str, error: str) -> dict[str, Any]:
     }
 
 
+#: A sweep measures the emergent interval system, which is read from the block chords alone
+#: (score-chords.json), so each run composes short sketches: pieces of 5 s from a time model of
+#: 60 training steps (about 2 s) instead of 30-s pieces and 300 steps (about 9 s). A task's
+#: settings may ask for more ("length_s", "time_train_steps").
+SWEEP_LENGTH_S = 5.0
+SWEEP_TIME_TRAIN_STEPS = 60
+
+
 def execute_task(task: dict[str, Any], runs_dir: str) -> dict[str, Any]:
     """Run one sweep task's ``generate`` pipeline into ``runs_dir/NAME``; return its record.
 
@@ -74,6 +82,8 @@ def execute_task(task: dict[str, Any], runs_dir: str) -> dict[str, Any]:
                 refine_steps=s.get("refine_steps", defaults.DEFAULT_REFINE_STEPS),
                 device="cpu",
                 cpu_threads=1,
+                length_s=s.get("length_s", SWEEP_LENGTH_S),
+                time_train_steps=s.get("time_train_steps", SWEEP_TIME_TRAIN_STEPS),
             )
             generate_run(config, out)
         except XentuneError as e:

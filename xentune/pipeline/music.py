@@ -26,6 +26,7 @@ from xentune.errors import ConfigError
 from xentune.pipeline.time_terms import PHRASE_WINDOWS, Window, time_energy
 from xentune.psychoacoustics.roughness import chord_roughness
 from xentune.spectrum import Spectrum
+from xentune.units import cents_to_hz
 
 __all__ = [
     "TimeConfig",
@@ -121,7 +122,7 @@ def pair_roughness(
     """
     ratios = torch.tensor(spectrum.ratios, dtype=torch.float64)
     amps = torch.tensor(spectrum.amplitudes, dtype=torch.float64)
-    f0 = reference_hz * torch.exp2(cents.to(torch.float64) / 1200.0)  # (..., K) Hz
+    f0 = cents_to_hz(cents.to(torch.float64), reference_hz)  # (..., K) Hz
     k = f0.shape[-1]
     i, j = torch.triu_indices(k, k, offset=1)  # each pair once
     pair = torch.stack([f0[..., i], f0[..., j]], -1)  # (..., K(K-1)/2, 2) Hz

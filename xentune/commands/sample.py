@@ -77,16 +77,16 @@ def sample_command(
         raise ConfigError(f"--step-s {step_s}: must be in (0, {MAX_STEP_S:g}] s (e.g. 0.6)")
     if not (math.isfinite(length) and 1 <= length <= MAX_LENGTH_S):
         raise ConfigError(f"--length {length}: must be in 1..{MAX_LENGTH_S:g} seconds (e.g. 30)")
-    if pieces * length > MAX_LENGTH_S:
-        raise ConfigError(
-            f"--pieces {pieces} x --length {length:g} s = {pieces * length:g} s of music; at most "
-            f"{MAX_LENGTH_S:g} s: use fewer pieces or a shorter --length"
-        )
     if scale not in ("fixed", "adaptive"):
         raise ConfigError(f"--scale {scale}: must be fixed or adaptive (e.g. fixed)")
     check_output_path(out, force=force)
     torch_device = resolve_device(device)
     if (model.parent / "time-model.pt").exists() and model.is_file():
+        if pieces * length > MAX_LENGTH_S:
+            raise ConfigError(
+                f"--pieces {pieces} x --length {length:g} s = {pieces * length:g} s of music; at "
+                f"most {MAX_LENGTH_S:g} s: use fewer pieces or a shorter --length"
+            )
         from xentune.commands.progress import progress_bars
         from xentune.pipeline.music_stage import compose_from_model
 

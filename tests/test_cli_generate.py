@@ -141,6 +141,9 @@ def test_tiny_run_writes_a_complete_folder(cli: Callable[..., CliResult], tmp_pa
     )  # fmt: skip
     assert sampled.code == 0, sampled.stderr
     assert (tmp_path / "s" / "score.json").read_bytes() == (out / "score.json").read_bytes()
+    assert (tmp_path / "s" / "scale.scl").read_bytes() == (out / "scale.scl").read_bytes()
+    exported = cli("export", tmp_path / "s", "--format", "tun", "--out", tmp_path / "s" / "x.tun")
+    assert exported.code == 0, exported.stderr
     longer = cli(
         "sample", out / "model.pt", "--out", tmp_path / "l", "--pieces", "1", "--length", "12",
         "--quiet",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +65,8 @@ def sample_command(
 
     With a run folder's model.pt (time-model.pt and scale.scl beside it) the pieces are composed
     as `xentune generate` composes them: the same seed, length, scale and refinement give the same
-    score.json byte for byte. A model from `xentune train` alone gives block chords of --step-s.
+    score.json byte for byte, and the run's scale files are copied beside it (for `xentune
+    export`). A model from `xentune train` alone gives block chords of --step-s.
     """
     from xentune.device import resolve_device
     from xentune.generator.sample import sample_pieces
@@ -102,10 +104,13 @@ def sample_command(
         )
         with atomic_dir(out, force=force) as tmp:
             save_scores(tmp / "score.json", composed)
+            for name in ("scale.scl", "scale.kbm", "scale.ascl", "scale.tun"):
+                if (model.parent / name).is_file():  # the scale the pieces use, for export
+                    shutil.copyfile(model.parent / name, tmp / name)
         shortest = min(s.end_s for s in composed)
         typer.echo(
             f"composed {pieces} pieces of at least {shortest:.1f} s ({scale} scale, refine steps "
-            f"{refine_steps}, no retraining); wrote {out}/score.json"
+            f"{refine_steps}, no retraining); wrote {out}/score.json and the run's scale files"
         )
         return
     trained = load_trained(model, device=torch_device)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from tests.conftest import CliResult, assert_one_line_error
 #: A run small enough for the default test suite (seconds): few voices, chords, steps and pieces.
 TINY = (
     "--voices", "3", "--steps", "4", "--pieces", "2", "--train-steps", "3",
-    "--sample-rate", "16000", "--device", "cpu", "--quiet",
+    "--sample-rate", "16000", "--device", "cpu", "--quiet", "--length", "4",
+    "--time-train-steps", "5",
 )  # fmt: skip
 
 
@@ -50,6 +52,12 @@ def _leftovers(folder: Path) -> list[str]:
         (("--mpe-bend-range", "97"), ("--mpe-bend-range 97", "1..96")),
         (("--mpe-bend-range", "4.5"), ("--mpe-bend-range", "integer")),
         (("--ratios", "yes"), ("unexpected extra argument",)),
+        (("--length", "0"), ("--length 0", "1..600")),
+        (("--length", "nan"), ("--length nan",)),
+        (("--length", "601"), ("--length 601",)),
+        (("--pieces", "16", "--length", "60"), ("960 s of music", "at most 600")),
+        (("--scale", "loose"), ("--scale loose", "fixed or adaptive")),
+        (("--time-train-steps", "-1"), ("time_train_steps=-1",)),
     ],
 )
 def test_bad_input_is_one_line_and_leaves_nothing(
@@ -122,6 +130,44 @@ def test_tiny_run_writes_a_complete_folder(cli: Callable[..., CliResult], tmp_pa
         3,
     )
     assert config["seed"] == 3 and config["timbre"] == "harmonic"
+    assert (config["length_s"], config["scale"], config["form"]) == (4.0, "fixed", "AABA")
+    for expected in ("score-chords.json", "time-model.pt", "time-training.json"):
+        assert expected in names, expected
+    assert "rhythm:" in result.stdout and "music:" in result.stdout
+    # `xentune sample` composes the same pieces from the run without retraining: byte for byte.
+    sampled = cli(
+        "sample", out / "model.pt", "--out", tmp_path / "s", "--seed", "3", "--pieces", "2",
+        "--length", "4", "--quiet",
+    )  # fmt: skip
+    assert sampled.code == 0, sampled.stderr
+    assert (tmp_path / "s" / "score.json").read_bytes() == (out / "score.json").read_bytes()
+    assert (tmp_path / "s" / "scale.scl").read_bytes() == (out / "scale.scl").read_bytes()
+    exported = cli("export", tmp_path / "s", "--format", "tun", "--out", tmp_path / "s" / "x.tun")
+    assert exported.code == 0, exported.stderr
+    longer = cli(
+        "sample", out / "model.pt", "--out", tmp_path / "l", "--pieces", "1", "--length", "12",
+        "--quiet",
+    )  # fmt: skip
+    assert longer.code == 0, longer.stderr
+    for args, fragments in (
+        (("--length", "0"), ("--length 0",)),
+        (("--pieces", "3", "--length", "300"), ("900 s of music",)),
+        (("--scale", "loose"), ("--scale loose",)),
+    ):
+        assert_one_line_error(
+            cli("sample", out / "model.pt", "--out", tmp_path / "bad", *args), *fragments
+        )
+    (tmp_path / "copy").mkdir()
+    for name in ("model.pt", "scale.scl"):
+        (tmp_path / "copy" / name).write_bytes((out / name).read_bytes())
+    (tmp_path / "copy" / "time-model.pt").write_bytes(b"not a model")
+    assert_one_line_error(
+        cli("sample", tmp_path / "copy" / "model.pt", "--out", tmp_path / "bad"), "time-model.pt"
+    )
+    assert not (tmp_path / "bad").exists()
+    shutil.rmtree(tmp_path / "s")
+    shutil.rmtree(tmp_path / "l")
+    shutil.rmtree(tmp_path / "copy")
     assert "period of" in result.stdout and "time:" in result.stdout and str(out) in result.stdout
 
     # --force replaces it; without --force it is refused and left alone.

@@ -64,7 +64,9 @@ CRAFTED: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "optimizer-shape": (_optimizer_shape, "exp_avg"),
     "weight-shape": (_set(("model", "offset"), torch.zeros(7)), "offset"),
     "weight-nan": (
-        lambda s: s["model"].__setitem__("offset", torch.full_like(s["model"]["offset"], float("nan"))),
+        lambda s: s["model"].__setitem__(
+            "offset", torch.full_like(s["model"]["offset"], float("nan"))
+        ),
         "NaN",
     ),
     "weight-missing": (lambda s: s["model"].pop("offset"), "weights do not match"),

@@ -97,9 +97,16 @@ CASES: list[tuple[list[str], str]] = [
     (["generate", "--out", "run", "--temperature", "inf"], "temperature"),
     (["generate", "--out", "run", "--sample-rate", BIG], "--sample-rate"),
     (["generate", "--out", "run", "--timbre", "t1e308.json"], "ratio"),
+    (["generate", "--out", "run", "--length", "1e308"], "--length"),
+    (["generate", "--out", "run", "--time-train-steps", BIG], "time_train_steps"),
     # sample (the model is never reached: the options are refused first)
     (["sample", "m.pt", "--out", "s", "--seed", str(2**64)], "--seed"),
     (["sample", "m.pt", "--out", "s", "--step-s", "1e300"], "--step-s"),
+    (["sample", "m.pt", "--out", "s", "--length", "1e300"], "--length"),
+    # export
+    (["export", "cents1e300.json", "--format", "midi", "--out", "o.mid"], "cents"),
+    (["export", "ok.json", "--format", "midi", "--out", "o.mid", "--piece", BIG], "--piece"),
+    (["export", "ok.json", "--format", "mpe", "--out", "o.mid", "--mpe-bend-range", BIG], "bend"),
     # render
     (["render", "cents1e300.json", "--out", "o.wav"], "cents"),
     (["render", "cents400.json", "--out", "o.wav"], "bits"),

@@ -19,7 +19,9 @@ CASES: list[tuple[list[str], str]] = [
     (["generate", "--out", "run", "--pieces", str(10**7)], "--pieces"),
     (["generate", "--out", "run", "--voices", "1000"], "--voices"),
     (["generate", "--out", "run", "--refine-steps", str(10**9)], "--refine-steps"),
-    (["generate", "--out", "run", "--steps", "64", "--voices", "2", "--pieces", "20"], "600"),
+    (["generate", "--out", "run", "--pieces", "21"], "600"),  # 21 x 30 s of music
+    (["generate", "--out", "run", "--length", "601"], "600"),
+    (["export", "ok.json", "--format", "midi", "--out", "o.mid", "--piece", str(10**9)], "--piece"),
     (["generate", "--out", "run", "--steps", "64", "--voices", "16"], "512"),
     (["sample", "m.pt", "--out", "s", "--pieces", str(10**7)], "--pieces"),
     (["sample", "m.pt", "--out", "s", "--refine-steps", str(10**9)], "--refine-steps"),

@@ -89,7 +89,7 @@ def test_any_format_string_is_accepted_or_refused_cleanly(tmp_path_factory, fmt:
 
 
 def test_cli_bad_input(cli, tmp_path: Path) -> None:
-    assert_one_line_error(cli("export", tmp_path / "none.json", "--format", "midi"), "no such")
+    assert_one_line_error(cli("export", tmp_path / "none.json", "--format", "midi"), "none.json")
     save_scores(tmp_path / "score.json", [_score()])
     assert_one_line_error(
         cli("export", tmp_path / "score.json", "--format", "wav", "--out", tmp_path / "a"),

@@ -128,7 +128,7 @@ def test_pair_roughness() -> None:
 def test_training_lowers_the_energy_and_is_deterministic() -> None:
     spectrum = parse_timbre("harmonic")
     chords = torch.tensor([[[0.0, 500.0], [400.0, 900.0], [700.0, 1200.0]]]).repeat(4, 1, 1)
-    cfg = TimeConfig(voices=3, train_steps=25, batch=8, seed=3)
+    cfg = TimeConfig(voices=3, train_steps=12, batch=8, seed=3)
     kw = {"spectrum": spectrum, "reference_hz": 261.63, "period_cents": 1200.0, "r0": 1.0}
     model, history = train_time_model(cfg, chords, **kw)
     again, _ = train_time_model(cfg, chords, **kw)

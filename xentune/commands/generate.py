@@ -153,6 +153,10 @@ def generate_command(
             "continuous pitch (adaptive just intonation; the report measures its drift)"
         ),
     ] = "fixed",
+    time_train_steps: Annotated[
+        int,
+        typer.Option(help="Training steps of the time model (onsets, durations, amplitudes)"),
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Seed of training and sampling", max=MAX_SEED)] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     sample_rate: Annotated[
@@ -242,6 +246,7 @@ def generate_command(
         scale_from=scale_from,
         length_s=length,
         scale_mode=scale,
+        time_train_steps=time_train_steps,
     )
 
     # On Ctrl-C or SIGTERM the run keeps its checkpoint as OUT.interrupted.pt and says how to

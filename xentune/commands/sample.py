@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +65,8 @@ def sample_command(
 
     With a run folder's model.pt (time-model.pt and scale.scl beside it) the pieces are composed
     as `xentune generate` composes them: the same seed, length, scale and refinement give the same
-    score.json byte for byte. A model from `xentune train` alone gives block chords of --step-s.
+    score.json byte for byte, and the run's scale files are copied beside it (for `xentune
+    export`). A model from `xentune train` alone gives block chords of --step-s.
     """
     from xentune.device import resolve_device
     from xentune.generator.sample import sample_pieces
@@ -77,16 +79,16 @@ def sample_command(
         raise ConfigError(f"--step-s {step_s}: must be in (0, {MAX_STEP_S:g}] s (e.g. 0.6)")
     if not (math.isfinite(length) and 1 <= length <= MAX_LENGTH_S):
         raise ConfigError(f"--length {length}: must be in 1..{MAX_LENGTH_S:g} seconds (e.g. 30)")
-    if pieces * length > MAX_LENGTH_S:
-        raise ConfigError(
-            f"--pieces {pieces} x --length {length:g} s = {pieces * length:g} s of music; at most "
-            f"{MAX_LENGTH_S:g} s: use fewer pieces or a shorter --length"
-        )
     if scale not in ("fixed", "adaptive"):
         raise ConfigError(f"--scale {scale}: must be fixed or adaptive (e.g. fixed)")
     check_output_path(out, force=force)
     torch_device = resolve_device(device)
     if (model.parent / "time-model.pt").exists() and model.is_file():
+        if pieces * length > MAX_LENGTH_S:
+            raise ConfigError(
+                f"--pieces {pieces} x --length {length:g} s = {pieces * length:g} s of music; at "
+                f"most {MAX_LENGTH_S:g} s: use fewer pieces or a shorter --length"
+            )
         from xentune.commands.progress import progress_bars
         from xentune.pipeline.music_stage import compose_from_model
 
@@ -102,10 +104,13 @@ def sample_command(
         )
         with atomic_dir(out, force=force) as tmp:
             save_scores(tmp / "score.json", composed)
+            for name in ("scale.scl", "scale.kbm", "scale.ascl", "scale.tun"):
+                if (model.parent / name).is_file():  # the scale the pieces use, for export
+                    shutil.copyfile(model.parent / name, tmp / name)
         shortest = min(s.end_s for s in composed)
         typer.echo(
             f"composed {pieces} pieces of at least {shortest:.1f} s ({scale} scale, refine steps "
-            f"{refine_steps}, no retraining); wrote {out}/score.json"
+            f"{refine_steps}, no retraining); wrote {out}/score.json and the run's scale files"
         )
         return
     trained = load_trained(model, device=torch_device)

@@ -74,9 +74,17 @@ def write_piece_midi(
     )
 
 
+def _is_dir(p: Path) -> bool:
+    """Whether ``p`` is a folder (False for a name the system refuses, e.g. one over 255 bytes)."""
+    try:
+        return p.is_dir()
+    except OSError:
+        return False
+
+
 def _source_scores(source: Path) -> tuple[list[Score], Path]:
     """The pieces of a score.json or of a run folder's score.json, and the folder holding it."""
-    if source.is_dir():
+    if _is_dir(source):
         path = source / "score.json"
         if not path.is_file():
             raise ConfigError(
@@ -84,9 +92,7 @@ def _source_scores(source: Path) -> tuple[list[Score], Path]:
                 "or a score.json"
             )
         return load_scores(path), source
-    if not source.is_file():
-        raise ConfigError(f"{source}: no such file or folder; give a score.json or a run folder")
-    return load_scores(source), source.parent
+    return load_scores(source), source.parent  # the safe reader: missing, FIFO, size, depth
 
 
 def export(
@@ -140,12 +146,12 @@ def export(
         return write_piece_midi(
             target, scores[piece - 1], mode=mode, bend_range_semitones=mpe_bend_range, force=force
         )
-    folder = src if src.is_dir() else src.parent
+    folder = src if _is_dir(src) else src.parent
     name = f"scale.{fmt}"
     assert name in SCALE_FILE_NAMES
     scale_file = folder / name
-    if not src.exists():
-        raise ConfigError(f"{src}: no such file or folder; give a score.json or a run folder")
+    if not _is_dir(src):
+        check_regular_file(src, what="score.json", error=ConfigError)
     if not scale_file.is_file():
         raise ConfigError(
             f"{scale_file}: no {name} there; scale files come from a run folder of xentune generate "

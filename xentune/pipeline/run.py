@@ -224,7 +224,9 @@ def generate_run(
     The folder is built under a temp name beside ``out`` and renamed at the end, so ``out``
     either holds a complete run or is left as it was. It holds: ``piece-XX.wav`` (audio),
     ``piece-XX.mid`` (pitch-bend MIDI) and ``piece-XX-mts.mid`` (MIDI Tuning Standard) per
-    piece (and ``piece-XX-mpe.mid``, MPE), ``score.json``, the emergent scale as ``scale.scl`` +
+    piece (and ``piece-XX-mpe.mid``, MPE), ``score.json`` (the composed pieces: the chords set in
+    time by the time model, ``time-model.pt`` and ``time-training.json``), ``score-chords.json``
+    (the block chords the tuning analysis reads), the emergent scale as ``scale.scl`` +
     ``scale.kbm`` (middle C = the reference frequency, keys as ``config.exports.keyboard``),
     ``scale.ascl`` (Ableton Live 12) and ``scale.tun`` (AnaMark v2), ``previews/`` (each degree
     and each dyad over 1/1 in the timbre), ``config.json``, ``training.json``, ``model.pt`` (the final

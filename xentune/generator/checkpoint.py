@@ -15,7 +15,7 @@ from xentune.generator.model import PieceFlow
 from xentune.generator.train_config import GeneratorModel, TrainConfig
 from xentune.spectrum import Spectrum, spectrum_from_dict
 
-__all__ = ["CHECKPOINT_FORMAT", "MAX_CHECKPOINT_BYTES"]
+__all__ = ["CHECKPOINT_FORMAT", "MAX_CHECKPOINT_BYTES", "read_weights_file"]
 
 
 #: ``format`` field of a checkpoint / model file.
@@ -77,33 +77,71 @@ def _damaged(path: Path, what: str) -> CheckpointError:
     return CheckpointError(f"{path}: {what}; the file is damaged or not from xentune, retrain it")
 
 
+def read_weights_file(
+    path: Path, *, what: str, max_bytes: int, format_name: str, version: int, remedy: str
+) -> dict[str, Any]:
+    """Unpickle a xentune weights file safely and check its size, format tag and version.
+
+    ``torch.load(weights_only=True)`` admits tensors, dicts, lists and numbers only: a pickle
+    that would run code (os.system, eval, ...) is refused by the unpickler before anything of it
+    runs. The caller checks the fields.
+
+    Parameters
+    ----------
+    path : Path
+        An existing file.
+    what : str
+        What the file is, for messages ("model file", "time model").
+    max_bytes : int
+        Largest file accepted (read nothing larger).
+    format_name : str
+        The ``format`` tag the file must carry.
+    version : int
+        The ``version`` this xentune reads.
+    remedy : str
+        What the user should do about a bad file (ends every message).
+
+    Raises
+    ------
+    CheckpointError
+        Too large, unreadable, unsafe, of another format or version.
+    """
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise CheckpointError(
+            f"{path}: {size:,} bytes, more than a {what} may have ({max_bytes:,}); {remedy}"
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for a corrupt, foreign or unsafe file
+        raise CheckpointError(
+            f"{path}: not a readable xentune {what} ({type(e).__name__}; only plain weights "
+            f"are loaded, never code); {remedy}"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != format_name:
+        raise CheckpointError(f"{path}: not a xentune {what} (no format {format_name!r}); {remedy}")
+    if state.get("version") != version:
+        raise CheckpointError(
+            f"{path}: {what} version {state.get('version')!r}; this xentune reads version "
+            f"{version}; {remedy}"
+        )
+    return state
+
+
 def _load(path: Path) -> _Checkpoint:
     """Read a model file with ``weights_only`` unpickling (never runs code) and check every field."""
     if not path.is_file():
         raise CheckpointError(
             f"{path}: no checkpoint there; train first (xentune train --out {path})"
         )
-    size = path.stat().st_size
-    if size > MAX_CHECKPOINT_BYTES:
-        raise CheckpointError(
-            f"{path}: {size:,} bytes, more than a model file may have ({MAX_CHECKPOINT_BYTES:,}); "
-            "give the model.pt written by xentune train"
-        )
-    try:
-        # weights_only: tensors, dicts, lists and numbers only; a pickle that would run code
-        # (os.system, eval, ...) is refused by the unpickler before anything of it runs.
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for a corrupt, foreign or unsafe file
-        raise CheckpointError(
-            f"{path}: not a readable xentune model file ({type(e).__name__}; only plain weights "
-            "are loaded, never code); retrain it"
-        ) from None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path}: not a xentune model file (no format {CHECKPOINT_FORMAT!r})")
-    if state.get("version") != _CHECKPOINT_VERSION:
-        raise CheckpointError(
-            f"{path}: model file version {state.get('version')!r}; this xentune reads version {_CHECKPOINT_VERSION}"
-        )
+    state = read_weights_file(
+        path,
+        what="model file",
+        max_bytes=MAX_CHECKPOINT_BYTES,
+        format_name=CHECKPOINT_FORMAT,
+        version=_CHECKPOINT_VERSION,
+        remedy="retrain it (xentune train)",
+    )
     missing = [
         k
         for k in ("config", "spectrum", "step", "model", "optimizer", "rng", "history")

@@ -11,6 +11,7 @@ import torch
 
 from xentune.atomic import atomic_file
 from xentune.errors import CheckpointError
+from xentune.generator.checkpoint import read_weights_file
 
 __all__ = ["TIME_MODEL_FORMAT", "SavedTimeModel", "load_time_model", "save_time_model"]
 
@@ -72,26 +73,14 @@ def load_time_model(path: str | Path) -> SavedTimeModel:
             f"{p}: no time model there; give a run folder's model.pt with its time-model.pt beside it "
             "(xentune generate writes both)"
         )
-    size = p.stat().st_size
-    if size > MAX_TIME_MODEL_BYTES:
-        raise CheckpointError(
-            f"{p}: {size:,} bytes, too large for a time model; regenerate the run"
-        )
-    try:
-        # weights_only: tensors, dicts, lists and numbers only; a pickle that would run code is
-        # refused before anything of it runs.
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for a corrupt, foreign or unsafe file
-        raise CheckpointError(
-            f"{p}: not a readable xentune time model ({type(e).__name__}; only plain weights are "
-            "loaded, never code); regenerate the run"
-        ) from None
-    if not isinstance(state, dict) or state.get("format") != TIME_MODEL_FORMAT:
-        raise CheckpointError(f"{p}: not a xentune time model (no format {TIME_MODEL_FORMAT!r})")
-    if state.get("version") != _VERSION:
-        raise CheckpointError(
-            f"{p}: time model version {state.get('version')!r}; this xentune reads {_VERSION}"
-        )
+    state = read_weights_file(
+        p,
+        what="time model",
+        max_bytes=MAX_TIME_MODEL_BYTES,
+        format_name=TIME_MODEL_FORMAT,
+        version=_VERSION,
+        remedy="regenerate the run",
+    )
     config, weights, period = state.get("config"), state.get("weights"), state.get("period_cents")
     if not isinstance(config, dict) or not isinstance(weights, dict):
         raise CheckpointError(f"{p}: time model lacks its config or weights; regenerate the run")

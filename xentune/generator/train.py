@@ -180,7 +180,7 @@ def _resume(
     if diffs:
         raise CheckpointError(
             f"{path}: checkpoint from another configuration ({'; '.join(diffs)}); "
-            "resume with the same settings, or start afresh with --force"
+            "resume with the same settings, or start afresh (drop --resume; add --force to replace the file)"
         )
     _restore_weights(path, saved.state["model"], model)
     _restore_optimizer(path, saved.state["optimizer"], optimizer)

@@ -46,7 +46,7 @@ DEFAULT_STEPS = 8
 DEFAULT_TRAIN_STEPS = 600
 
 #: Final temperature of ``p(x) ~ exp(-E(x) / T)`` (energy in R0 per chord); see `TrainConfig`.
-DEFAULT_TEMPERATURE = 0.15
+DEFAULT_TEMPERATURE = 0.175
 
 #: Pieces sampled, rendered and analysed by ``xentune generate``.
 DEFAULT_PIECES = 16

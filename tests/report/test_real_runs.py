@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import jsonschema
@@ -33,7 +34,13 @@ def _check_common(run: Path) -> None:
     scl = read_scl(run / "scale.scl")
     assert np.allclose([s.cents for s in a.steps], scl.degrees_cents, atol=1e-4)
     html = (run / "report.html").read_text()
-    assert html.count("<audio") == len(a.pieces) and all(p.audio and p.midi for p in a.pieces)
+    assert all(p.audio and p.midi for p in a.pieces)
+    # Players: every piece (its table row and beside its piano roll) and the degree previews;
+    # each links a file the run wrote.
+    players = re.findall(r'<audio[^>]*src="([^"]+)"', html)
+    assert {p.audio for p in a.pieces} <= set(players)
+    assert any(src.startswith("previews/") for src in players)
+    assert all((run / src).is_file() for src in players)
     assert a.training is not None and a.training.n_steps > 0
 
 

@@ -69,7 +69,9 @@ def music_html(
     for p in m["pieces"]:
         a = audio.get(p["index"])
         player = (
-            f'<audio controls preload="metadata" src="{link(a)}"></audio>' if isinstance(a, str) else ""
+            f'<audio controls preload="metadata" src="{link(a)}"></audio>'
+            if isinstance(a, str)
+            else ""
         )
         png = plots_png.get(f"piece-{p['index']:02d}-roll")
         src = (

@@ -53,7 +53,12 @@ def check_run_folder(result: RunResult, config: RunConfig) -> None:
         chords
     )
     scores = load_scores(out / "score.json")  # the composed pieces
-    assert len(scores) == len(chords) == config.pieces
+    assert len(scores) == config.pieces
+    # The analysis reads more raw samples than the pieces played (at least as many).
+    assert len(chords) == max(config.pieces, config.analysis_pieces) == config.sampled_pieces
+    if config.refine_steps:
+        assert len(load_scores(out / "score-raw.json")) == len(chords)
+    assert json.loads((out / "controls.json").read_text())["pieces"] == len(chords)
     assert (out / "time-model.pt").is_file() and (out / "time-training.json").is_file()
     for i, score in enumerate(scores, start=1):
         assert score.n_voices == config.train.voices

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from xentune.defaults import (
+    DEFAULT_ANALYSIS_PIECES,
     DEFAULT_LENGTH_S,
     DEFAULT_MPE_BEND_RANGE,
     DEFAULT_PIECES,
@@ -109,8 +110,16 @@ def generate_command(
         typer.Option(help="Chords per piece (default: the training default)", max=MAX_STEPS),
     ] = None,
     pieces: Annotated[
-        int, typer.Option(help="Pieces to sample, render and analyse", max=MAX_PIECES)
+        int, typer.Option(help="Pieces to compose, render and export", max=MAX_PIECES)
     ] = DEFAULT_PIECES,
+    analysis_pieces: Annotated[
+        int,
+        typer.Option(
+            help="Raw samples of the generator the scale, the criteria and the controls are "
+            "read from (at least --pieces are drawn)",
+            max=MAX_PIECES,
+        ),
+    ] = DEFAULT_ANALYSIS_PIECES,
     train_steps: Annotated[
         int | None,
         typer.Option(help="Training steps (default: the training default)", max=MAX_TRAIN_STEPS),
@@ -239,6 +248,7 @@ def generate_command(
     config = RunConfig(
         train=train_config,
         pieces=pieces,
+        analysis_pieces=analysis_pieces,
         sample_rate=sample_rate,
         device=device,
         refine_steps=refine_steps,

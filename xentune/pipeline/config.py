@@ -53,7 +53,11 @@ class RunConfig:
     train : TrainConfig
         Timbre, voices, steps, training steps, temperature, seed, reference frequency, energy.
     pieces : int
-        Number of pieces to sample, save, render and analyse, >= 1.
+        Number of pieces to compose, render and export, 1..999.
+    analysis_pieces : int
+        Raw samples of the generator the scale, the criteria and the controls are read from,
+        1..999 (`defaults.DEFAULT_ANALYSIS_PIECES`); at least ``pieces`` are drawn
+        (`sampled_pieces`), saved as ``score-raw.json`` and, refined, ``score-chords.json``.
     sample_rate : int
         Audio sample rate in Hz, 8000..192000.
     step_s : float
@@ -89,6 +93,7 @@ class RunConfig:
 
     train: TrainConfig
     pieces: int = DEFAULT_PIECES
+    analysis_pieces: int = defaults.DEFAULT_ANALYSIS_PIECES
     sample_rate: int = DEFAULT_SAMPLE_RATE
     step_s: float = DEFAULT_STEP_S
     device: str = "auto"
@@ -110,6 +115,12 @@ class RunConfig:
             raise ConfigError(
                 f"--pieces {self.pieces}: must be an integer in 1..999 (e.g. --pieces {DEFAULT_PIECES})"
             )
+        n = self.analysis_pieces
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 999:
+            raise ConfigError(
+                f"--analysis-pieces {n}: must be an integer in 1..999 "
+                f"(e.g. --analysis-pieces {defaults.DEFAULT_ANALYSIS_PIECES})"
+            )
         sr = self.sample_rate
         if isinstance(sr, bool) or not isinstance(sr, int) or not 8000 <= sr <= 192000:
             raise ConfigError(
@@ -124,12 +135,12 @@ class RunConfig:
             raise ConfigError(
                 f"--refine-steps {r}: must be an integer in 0..10000 (e.g. {DEFAULT_REFINE_STEPS})"
             )
-        n_pitches = self.pieces * self.train.voices * self.train.steps
+        n_pitches = self.sampled_pieces * self.train.voices * self.train.steps
         if n_pitches > defaults.MAX_SAMPLED_PITCHES:
             raise ConfigError(
-                f"--pieces {self.pieces} x {self.train.voices} voices x {self.train.steps} chords = "
-                f"{n_pitches} pitches; a run samples at most {defaults.MAX_SAMPLED_PITCHES}: "
-                "use fewer pieces, voices or steps"
+                f"{self.sampled_pieces} pieces (--pieces, --analysis-pieces) x {self.train.voices} "
+                f"voices x {self.train.steps} chords = {n_pitches} pitches; a run samples at most "
+                f"{defaults.MAX_SAMPLED_PITCHES}: use fewer pieces, voices or steps"
             )
         length = self.length_s
         if (
@@ -166,3 +177,8 @@ class RunConfig:
             )
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"--device {self.device}: unknown device; use auto, cpu or cuda")
+
+    @property
+    def sampled_pieces(self) -> int:
+        """Raw samples drawn from the generator: the analysed ones, and at least the played ones."""
+        return max(self.pieces, self.analysis_pieces)

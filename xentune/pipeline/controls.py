@@ -38,14 +38,14 @@ def score_controls(
     t = config.train
     untrained = sample_pieces(
         untrained_model(t, spectrum=spectrum, device=device),
-        n_pieces=config.pieces,
+        n_pieces=config.sampled_pieces,
         seed=t.seed,
         device=device,
     )
     generator = torch.Generator(device=device)
     generator.manual_seed(t.seed + _RANDOM_CONTROL_SEED_OFFSET)
     chords = random_chords(
-        config.pieces,
+        config.sampled_pieces,
         voices=t.voices,
         steps=t.steps,
         low_cents=t.energy.range_low_cents,
@@ -83,7 +83,7 @@ def controls_dict(config: RunConfig, controls: tuple[SampleScore, ...]) -> dict[
     return {
         "format": "xentune-controls",
         "version": 1,
-        "pieces": config.pieces,
+        "pieces": config.sampled_pieces,
         "refine_steps": config.refine_steps,
         "near_minimum_cents": NEAR_MINIMUM_CENTS,
         "rows": [row.to_dict() for row in controls],

@@ -114,6 +114,7 @@ def _config_dict(config: RunConfig, spectrum: Spectrum, device: torch.device) ->
         "voices": t.voices,
         "steps": t.steps,
         "pieces": config.pieces,
+        "analysis_pieces": config.analysis_pieces,
         "train_steps": t.train_steps,
         "temperature": t.temperature,
         "seed": t.seed,
@@ -304,8 +305,8 @@ def generate_run(
         t = lap("train", t)
         with _cpu_threads(config.cpu_threads, device):
             raw = sample_pieces(
-                trained.model, n_pieces=config.pieces, seed=config.train.seed, device=device
-            )  # (S, V, T) cents, the generator's own samples
+                trained.model, n_pieces=config.sampled_pieces, seed=config.train.seed, device=device
+            )  # (S, V, T) cents, the generator's own samples (the analysed ones)
             played = (
                 refine(raw, trained.energy.to(device), steps=config.refine_steps)
                 if config.refine_steps > 0
@@ -325,7 +326,7 @@ def generate_run(
                     reference_hz=ref_hz,
                     spectrum=spec_dict,
                 )
-                for s in range(config.pieces)
+                for s in range(x.shape[0])
             ]
 
         scores = as_scores(pieces)  # the block chords: what the tuning analysis reads

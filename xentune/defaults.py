@@ -49,7 +49,7 @@ DEFAULT_TRAIN_STEPS = 600
 #: Final temperature of ``p(x) ~ exp(-E(x) / T)`` (energy in R0 per chord); see `TrainConfig`.
 DEFAULT_TEMPERATURE = 0.175
 
-#: Pieces sampled, rendered and analysed by ``xentune generate``.
+#: Pieces composed, rendered and exported by ``xentune generate``.
 DEFAULT_PIECES = 16
 
 #: Raw samples the emergent scale, the criteria and the controls are read from (the first

@@ -52,8 +52,8 @@ DEFAULT_TEMPERATURE = 0.175
 #: Pieces composed, rendered and exported by ``xentune generate``.
 DEFAULT_PIECES = 16
 
-#: Raw samples the emergent scale, the criteria and the controls are read from (the first
-#: ``pieces`` of them are the played pieces' block chords). The scale is the generator's, so it
+#: Raw samples of the generator the emergent scale, the criteria and the controls are read from
+#: (the played pieces are drawn apart, one seed per piece). The scale is the generator's, so it
 #: is read from enough of its draws to see every degree it uses: on held-out seeds 10-19 the
 #: harmonic raw samples met the criteria in 7 of 10 runs read from 16 draws and in 9 of 10 read
 #: from 64 of the same models (2026-12-04); the controls get as many.

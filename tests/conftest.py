@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
@@ -32,6 +34,16 @@ SCALE_FILES = {
     + "".join(f" {1200 * math.log2(3) * k / 17:.5f}\n" for k in range(1, 17))
     + " 3/1\n",
 }
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/NAME.py``, imported from its path (the scripts are not a package)."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def require_tool(name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.conftest import load_script
 from xentune.audio_io import read_audio
 from xentune.errors import ConfigError, SpecError
 from xentune.generator.train import TrainConfig, load_trained
@@ -254,13 +254,8 @@ def test_default_run_plays_and_opens(tmp_path: Path) -> None:
 
 
 def _emergence_check_module() -> Any:
-    """``scripts/emergence_check.py`` (its criteria are the issue's), imported from its path."""
-    path = Path(__file__).resolve().parents[1] / "scripts" / "emergence_check.py"
-    spec = importlib.util.spec_from_file_location("emergence_check", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """``scripts/emergence_check.py`` (its criteria are the issue's)."""
+    return load_script("emergence_check")
 
 
 @pytest.mark.slow

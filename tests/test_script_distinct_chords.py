@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+from tests.conftest import load_script
 from xentune.generator.sample import sample_pieces
 from xentune.generator.train import TrainConfig, load_trained, train
 
 
 def _script() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "scripts" / "distinct_chords.py"
-    spec = importlib.util.spec_from_file_location("distinct_chords", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("distinct_chords")
 
 
 def _distinct_slow(x: np.ndarray, tol: float = 10.0) -> float:

@@ -17,7 +17,7 @@ def _script() -> ModuleType:
     return load_script("distinct_chords")
 
 
-def _distinct_slow(x: np.ndarray, tol: float = 10.0) -> float:
+def _distinct_slow(x: np.ndarray, tol: float = 15.0) -> float:
     """The obvious count: walk the chords, keep one unless a kept chord matches it voice by voice."""
     chords = [sorted(x[s, :, t]) for s in range(x.shape[0]) for t in range(x.shape[2])]
     kept: list[list[float]] = []
@@ -41,6 +41,9 @@ def test_prints_the_share_of_distinct_chords(
     x = sample_pieces(load_trained(model).model, n_pieces=12, seed=7).detach().numpy()
     assert share == pytest.approx(_distinct_slow(x), abs=5e-4)
     assert "seed 7" in line
+    assert _script().main([str(model), "--pieces", "12", "--tolerance", "40"]) == 0
+    strict = float(capsys.readouterr().out.strip().split("\t")[-1])
+    assert strict == pytest.approx(_distinct_slow(x, 40.0), abs=5e-4)
 
 
 def test_a_folder_without_a_model_is_one_line_and_exit_2(
@@ -50,3 +53,7 @@ def test_a_folder_without_a_model_is_one_line_and_exit_2(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "model.pt" in err[0]
     assert _script().main([str(tmp_path), "--pieces", "0"]) == 2
+    capsys.readouterr()
+    assert _script().main([str(tmp_path), "--tolerance", "nan"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--tolerance nan" in err[0]

@@ -56,9 +56,12 @@ def test_distinct_chord_fraction() -> None:
     assert distinct_chord_fraction(one) == pytest.approx(1 / 32)
     spread = np.random.default_rng(0).uniform(-1500, 2100, size=(8, 4, 8))
     assert distinct_chord_fraction(spread) == 1.0
-    # Within the tolerance (10 cents per voice) two chords are one.
-    near = np.stack([one[:1], one[:1] + 5.0], axis=0)[:, 0]
+    # Within the tolerance (15 cents per voice) two chords are one; beyond it, two.
+    near = np.stack([one[:1], one[:1] + 14.0], axis=0)[:, 0]
     assert distinct_chord_fraction(near) == pytest.approx(1 / 16)  # 16 chords, all one
+    apart = np.stack([one[:1], one[:1] + 16.0], axis=0)[:, 0]
+    assert distinct_chord_fraction(apart) == pytest.approx(2 / 16)
+    assert distinct_chord_fraction(near, tolerance_cents=10.0) == pytest.approx(2 / 16)
 
 
 def test_near_minimum_fraction_and_its_chance_level() -> None:

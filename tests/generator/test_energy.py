@@ -6,6 +6,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xentune.errors import ConfigError
 from xentune.generator.energy import Energy, EnergyConfig, dyad_curve_max
@@ -143,6 +145,59 @@ def test_melodic_terms() -> None:
     assert float(terms["melodic_roughness"]) == pytest.approx(want, rel=1e-6)
 
 
+def _slow_repetition(piece: list[list[float]], width: float) -> float:
+    """Repeated chords of one piece ``piece[v][t]``: loops over pairs of steps, voices sorted."""
+    steps = len(piece[0])
+    chords = [sorted(voice[t] for voice in piece) for t in range(steps)]
+    total = 0.0
+    for a in range(steps):
+        for b in range(a + 1, steps):
+            sq = sum(((x - y) / width) ** 2 for x, y in zip(chords[a], chords[b]))
+            total += math.exp(-0.5 * sq)
+    return total
+
+
+def test_repetition_term_matches_slow_pairs() -> None:
+    energy = Energy(parse_timbre("harmonic"), EnergyConfig(repetition_weight=1.0)).double()
+    piece = [[0.0, 0.0, 5.0, 200.0], [700.0, 702.0, 690.0, 700.0], [386.0, 380.0, 386.0, 500.0]]
+    got = energy.terms(torch.tensor([piece], dtype=torch.float64))["repetition"]
+    assert float(got) == pytest.approx(_slow_repetition(piece, 15.0), rel=1e-12)
+    # The same chord at every step: every one of the T (T - 1) / 2 pairs counts 1.
+    still = torch.tensor([[[0.0] * 5, [386.0] * 5, [702.0] * 5]], dtype=torch.float64)
+    assert float(energy.terms(still)["repetition"]) == pytest.approx(10.0)
+    # One voice moving a semitone is a new chord; common tones cost nothing.
+    moved = torch.tensor([[[0.0, 0.0], [386.0, 486.0], [702.0, 702.0]]], dtype=torch.float64)
+    assert float(energy.terms(moved)["repetition"]) < 1e-9
+    off = Energy(parse_timbre("harmonic"), EnergyConfig(repetition_weight=0.0)).double()
+    assert "repetition" not in off.terms(still)
+    # Weighted, it adds its weight per repeated pair to the energy (2 by default).
+    default = Energy(parse_timbre("harmonic")).double()
+    assert default.config.repetition_weight == 2.0
+    assert float(default(still) - off(still)) == pytest.approx(2.0 * 10.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.floats(-1500, 2700, allow_nan=False), min_size=3, max_size=3),
+        min_size=2,
+        max_size=4,
+    ),
+    st.floats(1.0, 100.0),
+)
+def test_repetition_term_properties(piece: list[list[float]], width: float) -> None:
+    """Against the slow sum for any piece and width; blind to the order of the voices; 0..pairs."""
+    energy = Energy(
+        parse_timbre("harmonic:partials=3"),
+        EnergyConfig(repetition_weight=1.0, repetition_cents=width),
+    ).double()
+    x = torch.tensor([piece], dtype=torch.float64)  # (1, V, T=3)
+    got = float(energy.terms(x)["repetition"])
+    assert got == pytest.approx(_slow_repetition(piece, width), rel=1e-9, abs=1e-12)
+    assert float(energy.terms(x.flip(1))["repetition"]) == pytest.approx(got, rel=1e-12, abs=1e-15)
+    assert -1e-12 <= got <= 3.0 + 1e-12
+
+
 @pytest.mark.parametrize("spec", PRESETS)
 def test_dyad_energy_minima_are_the_curve_minima(spec: str) -> None:
     """A two-voice chord's energy has its deepest minimum at the timbre's pseudo-octave (or its best dyad)."""
@@ -194,6 +249,8 @@ def test_harmonicity_term_rewards_harmonic_chords() -> None:
         ({"fusion_weight": -1.0}, "fusion_weight=-1.0: weights must be >= 0"),
         ({"step_cents": float("nan")}, "step_cents=nan: must be a finite"),
         ({"fusion_cents": 0.0}, "fusion_cents=0.0: must be > 0"),
+        ({"repetition_cents": -5.0}, "repetition_cents=-5.0: must be > 0"),
+        ({"repetition_weight": -1.0}, "repetition_weight=-1.0: weights must be >= 0"),
         ({"range_low_cents": 100.0, "range_high_cents": 0.0}, "range must span"),
         ({"roughness_model": "nope"}, "roughness model 'nope' is unknown"),
         ({"consonance_model": "nope"}, "unknown consonance model 'nope'; use one of .*composite"),

@@ -217,6 +217,8 @@ def test_temperature_schedule() -> None:
         ({"voices": 64, "steps": 64}, "at most 512 pitches"),
         ({"anneal_fraction": 1.5}, "anneal_fraction=1.5"),
         ({"timbre": ""}, "give a timbre SPEC"),
+        ({"max_jitter_cents": 0.0}, "max_jitter_cents=0.0: must be a finite number > 0"),
+        ({"max_jitter_cents": 500.0}, "max_jitter_cents=500.0: must be at most 50 cents"),
     ],
 )
 def test_config_errors(kwargs: dict[str, object], match: str) -> None:
@@ -234,13 +236,23 @@ def test_unknown_timbre_fails_before_training() -> None:
 def test_config_from_dict_rejects_unknown_keys() -> None:
     with pytest.raises(ConfigError, match="unknown training settings"):
         TrainConfig.from_dict({"timbre": "harmonic", "warp": 9})
-    assert (
-        TrainConfig.from_dict({"energy": EnergyConfig().to_dict(), "generator": "scale"})
-        == TrainConfig()
-    )
+    current = {"energy": EnergyConfig().to_dict(), "generator": "scale", "max_jitter_cents": 3.0}
+    assert TrainConfig.from_dict(current) == TrainConfig()
     # A model file written before the scale generator holds a flow.
     assert TrainConfig.from_dict({"timbre": "harmonic"}).generator == "flow"
     assert TrainConfig.from_dict(TrainConfig().to_dict()) == TrainConfig()
+
+
+def test_config_from_dict_reads_older_model_files_as_they_were_trained() -> None:
+    """Settings added later take the value the file was trained with, not today's default."""
+    old = TrainConfig().to_dict()
+    del old["max_jitter_cents"]  # before the bound was a setting: 6 cents
+    del old["energy"]["repetition_weight"]  # before the repetition term: none
+    cfg = TrainConfig.from_dict(old)
+    assert cfg.max_jitter_cents == 6.0 and cfg.scale_config().max_jitter_cents == 6.0
+    assert cfg.scale_config().jitter_cents == pytest.approx(4.0)
+    assert cfg.energy.repetition_weight == 0.0
+    assert TrainConfig().scale_config().max_jitter_cents == 3.0
 
 
 def test_cuda_matches_its_own_rerun(cuda_device: torch.device) -> None:
@@ -331,8 +343,15 @@ def test_no_collapse(timbre: str) -> None:
         assert distinct >= 32
 
 
-#: The spline flow's own training settings (its defaults before the scale generator).
-_FLOW = {"generator": "flow", "lr": 2e-3, "anneal_factor": 10.0, "train_steps": 300}
+#: The spline flow's own training settings (its defaults before the scale generator, and the
+#: energy it was tuned on: no repetition term).
+_FLOW = {
+    "generator": "flow",
+    "lr": 2e-3,
+    "anneal_factor": 10.0,
+    "train_steps": 300,
+    "energy": EnergyConfig(repetition_weight=0.0),
+}
 
 
 @pytest.mark.slow

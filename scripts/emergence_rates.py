@@ -14,10 +14,16 @@ alike (`xentune.generator.controls`). Prints one line per run and, per timbre, t
 
 Seeds 0-9 are for tuning; report rates on seeds 10-19 (the default), which tuning never saw.
 
+``--set NAME=VALUE`` changes one training setting from its default: a field of `TrainConfig`
+(``--set temperature=0.15``) or of its `EnergyConfig` (``--set energy.repetition_weight=1``);
+the README's tuning figures are this on seeds 0-9.
+
 Usage::
 
     python scripts/emergence_rates.py                          # 4 timbres x seeds 10-19
     python scripts/emergence_rates.py --timbres harmonic --seeds 0 1 2 --keep runs/
+    python scripts/emergence_rates.py --timbres harmonic --seeds 0 1 2 3 4 5 6 7 8 9 \
+        --set energy.repetition_weight=1 --set max_jitter_cents=6
 
 Exit status 0 when the trained generator's raw samples meet the criteria on every run.
 """
@@ -25,13 +31,17 @@ Exit status 0 when the trained generator's raw samples meet the criteria on ever
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from xentune.errors import XentuneError
 from xentune.generator.controls import SampleScore
+from xentune.generator.energy import EnergyConfig
 from xentune.generator.train import TrainConfig
 from xentune.pipeline import RunConfig, generate_run
 
@@ -69,6 +79,37 @@ def _line(timbre: str, seed: int, rows: tuple[SampleScore, ...], seconds: float)
     return "  ".join(parts)
 
 
+def train_config(timbre: str, seed: int, sets: list[str]) -> TrainConfig:
+    """The default `TrainConfig` of ``timbre`` and ``seed`` with each ``NAME=VALUE`` of ``sets``.
+
+    A value is read as JSON (``1``, ``0.15``, ``true``), else kept as text.
+    """
+    top: dict[str, object] = {}
+    energy: dict[str, object] = {}
+    for item in sets:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise XentuneError(f"--set {item!r}: write NAME=VALUE (e.g. temperature=0.15)")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        if name.startswith("energy."):
+            energy[name.removeprefix("energy.")] = value
+        else:
+            top[name] = value
+    known = {f.name for f in dataclasses.fields(TrainConfig)} - {"timbre", "seed", "energy"}
+    known_energy = {f.name for f in dataclasses.fields(EnergyConfig)}
+    for name, names, prefix in ((top, known, ""), (energy, known_energy, "energy.")):
+        for key in name:
+            if key not in names:
+                raise XentuneError(
+                    f"--set {prefix}{key}: unknown setting; known: "
+                    + ", ".join(prefix + k for k in sorted(names))
+                )
+    return TrainConfig(timbre=timbre, seed=seed, energy=EnergyConfig(**energy), **top)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timbres", nargs="+", default=list(TIMBRES))
@@ -78,11 +119,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refine-steps", type=int, default=None)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--keep", type=Path, default=None, help="keep the run folders here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a training setting other than its default (energy.NAME for the energy's); repeatable",
+    )
     args = parser.parse_args(argv)
+    try:
+        for timbre in args.timbres:
+            train_config(timbre, args.seeds[0], args.set)
+    except (XentuneError, TypeError) as e:
+        print(f"emergence_rates: {e}", file=sys.stderr)
+        return 2
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="xentune-rates-"))
     root.mkdir(parents=True, exist_ok=True)
-    print(f"defaults: {TrainConfig()}", flush=True)
+    print(f"settings: {train_config(args.timbres[0], args.seeds[0], args.set)}", flush=True)
     results: dict[str, list[tuple[tuple[SampleScore, ...], float]]] = {t: [] for t in args.timbres}
     start = time.perf_counter()
     for seed in args.seeds:  # every timbre once before the next seed: partial output covers all
@@ -91,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.analysis_pieces is not None:
                 extra["analysis_pieces"] = args.analysis_pieces
             config = RunConfig(
-                train=TrainConfig(timbre=timbre, seed=seed),
+                train=train_config(timbre, seed, args.set),
                 pieces=args.pieces,
                 device=args.device,
                 **extra,  # type: ignore[arg-type]

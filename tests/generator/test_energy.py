@@ -152,7 +152,7 @@ def _slow_repetition(piece: list[list[float]], width: float) -> float:
     total = 0.0
     for a in range(steps):
         for b in range(a + 1, steps):
-            sq = sum(((x - y) / width) ** 2 for x, y in zip(chords[a], chords[b]))
+            sq = sum(((x - y) / width) ** 2 for x, y in zip(chords[a], chords[b], strict=True))
             total += math.exp(-0.5 * sq)
     return total
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import assert_one_line_error
+from xentune.report.model import SCHEMA_VERSION
 
 REPORT_FILES = {"report.json", "report.html", "report.md", "plots"}
 
@@ -69,7 +70,7 @@ def test_corrupted_report_json(cli, reported: Path) -> None:
     (reported / "report.json").write_text('{"schema_version": 1, "kind": ')
     assert_one_line_error(cli("analyze", reported), "corrupted report.json", "--force")
     assert_one_line_error(cli("analyze", reported / "report.json"), "corrupted report.json")
-    (reported / "report.json").write_text('{"schema_version": 3, "kind": "run"}')
+    (reported / "report.json").write_text(f'{{"schema_version": {SCHEMA_VERSION}, "kind": "run"}}')
     assert_one_line_error(cli("analyze", reported), "not a valid xentune report")
     assert (reported / "report.html").read_bytes() == html  # nothing rewritten
 

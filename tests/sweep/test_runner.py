@@ -51,6 +51,13 @@ def test_execute_task_runs_once_then_reads(tmp_path):
     assert report.stat().st_mtime_ns == stamp  # read, not redone
 
 
+def test_execute_task_forwards_the_analysis_draws(tmp_path):
+    (task,) = plan_sweep(["harmonic"], (2,), settings={**TINY, "analysis_pieces": 3}).tasks
+    assert execute_task(task.to_dict(), str(tmp_path))["ok"]
+    controls = json.loads((tmp_path / task.name / "controls.json").read_text())
+    assert controls["pieces"] == 3 and controls["distinct_chord_cents"] == 15.0
+
+
 def test_a_bad_setting_is_a_failed_record_not_a_crash(tmp_path):
     (task,) = plan_sweep(["harmonic"], (0,), settings={**TINY, "pieces": 0}).tasks
     record = execute_task(task.to_dict(), str(tmp_path))
@@ -162,6 +169,7 @@ def test_two_node_cluster_runs_a_sweep_through_address(tmp_path):
         (["--timbre", "nonsense"], "unknown timbre"),
         (["--timbre", "harmonic", "--seeds", "5-2"], "backwards"),
         (["--timbre", "harmonic", "--pieces", "0"], "--pieces 0"),
+        (["--timbre", "harmonic", "--analysis-pieces", "0"], "--analysis-pieces 0"),
         (["--timbre", "harmonic", "--address", "127.0.0.1:1"], "no ray cluster answers"),
         (["--timbre", "harmonic", "--address", "nowhere"], "host:port"),
         (["--timbre", "harmonic", "--workers", "0"], "--workers 0"),

@@ -49,6 +49,12 @@ def sweep_command(
     ] = None,
     steps: Annotated[int | None, typer.Option(help="Chords per piece (generate's default)")] = None,
     pieces: Annotated[int | None, typer.Option(help="Pieces per run (generate's default)")] = None,
+    analysis_pieces: Annotated[
+        int | None,
+        typer.Option(
+            help="Raw draws per run the scale, criteria and controls are read from (generate's default)"
+        ),
+    ] = None,
     train_steps: Annotated[
         int | None, typer.Option(help="Training steps per run (generate's default)")
     ] = None,
@@ -79,6 +85,7 @@ def sweep_command(
             "voices": voices,
             "steps": steps,
             "pieces": pieces,
+            "analysis_pieces": analysis_pieces,
             "train_steps": train_steps,
             "refine_steps": refine_steps,
         }.items()
@@ -92,7 +99,11 @@ def sweep_command(
             train=TrainConfig(
                 timbre=timbre[0], **train_kw, **({} if t is None else {"temperature": t})
             ),
-            **{k: settings[k] for k in ("pieces", "refine_steps") if k in settings},
+            **{
+                k: settings[k]
+                for k in ("pieces", "analysis_pieces", "refine_steps")
+                if k in settings
+            },
             device="cpu",
         )
     if out.resolve() == Path.cwd().resolve():

@@ -206,7 +206,8 @@ class Energy(nn.Module):
     """Energy ``E(x)`` of pieces ``x (..., V, T)`` in cents: low for consonant, well-formed music.
 
     ``E = sum_t R(chord_t) / R0 + w_f fusion + w_mr melodic roughness + w_s steps + w_r range
-    + w_rep repetition - w_h sum_t H(chord_t)``; see `EnergyConfig` for every term. Differentiable in the pitches.
+    + w_rep repetition - w_h sum_t H(chord_t)``; see `EnergyConfig` for every term.
+    Differentiable in the pitches.
 
     Parameters
     ----------
@@ -297,7 +298,7 @@ class Energy(nn.Module):
         return out
 
     def _repetition(self, chords: torch.Tensor) -> torch.Tensor:
-        """Repeated chords of a piece ``chords (..., T, V)`` -> ``(...)``: a sum over pairs of steps."""
+        """Repeated chords of pieces ``chords (..., T, V)`` -> ``(...)``, over pairs of steps."""
         x = chords.sort(dim=-1).values  # (..., T, V) cents, voices sorted
         n_steps = x.shape[-2]
         i, j = torch.triu_indices(n_steps, n_steps, offset=1, device=x.device)

@@ -101,7 +101,7 @@ class TrainConfig:
     generator : str
         ``scale`` (default): `ScalePieceModel`, which samples a scale and then a piece over it;
         ``flow``: the `PieceFlow` of all pitches (lr 2e-3, anneal_factor 10, 300 steps were its
-        defaults).
+        defaults, and an energy without the repetition term: ``repetition_weight=0``).
     n_classes, n_periods : int
         Pitch classes per scale (the root included) and registers of the ``scale`` generator.
     max_jitter_cents : float

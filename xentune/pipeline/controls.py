@@ -78,7 +78,7 @@ def score_controls(
 
 
 def controls_dict(config: RunConfig, controls: tuple[SampleScore, ...]) -> dict[str, Any]:
-    from xentune.generator.controls import NEAR_MINIMUM_CENTS
+    from xentune.generator.controls import DISTINCT_CHORD_CENTS, NEAR_MINIMUM_CENTS
 
     return {
         "format": "xentune-controls",
@@ -86,5 +86,6 @@ def controls_dict(config: RunConfig, controls: tuple[SampleScore, ...]) -> dict[
         "pieces": config.sampled_pieces,
         "refine_steps": config.refine_steps,
         "near_minimum_cents": NEAR_MINIMUM_CENTS,
+        "distinct_chord_cents": DISTINCT_CHORD_CENTS,
         "rows": [row.to_dict() for row in controls],
     }

@@ -43,7 +43,7 @@ __all__ = [
 
 #: Version of the ``report.json`` layout (`REPORT_SCHEMA` is derived from the dataclasses).
 #: Bump it when a field changes meaning or is removed; readers refuse other versions.
-SCHEMA_VERSION = 3  # 2: "use" and pieces' "midi_mpe"; 3: "music" (the composed pieces)
+SCHEMA_VERSION = 4  # 2: "use" and pieces' "midi_mpe"; 3: "music"; 4: distinct chords at 15 cents
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,7 @@ class Controls:
     pieces: int
     refine_steps: int
     near_minimum_cents: float
+    distinct_chord_cents: float  # two chords are one when every voice is within this
     rows: tuple[ControlRow, ...]
     verdict: str
     generator_period_cents: float | None  # the scale generator's own mean period (None: a flow)

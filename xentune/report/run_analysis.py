@@ -149,6 +149,8 @@ def _controls(data: Any, path: str) -> Controls:  # noqa: ANN401 - a parsed JSON
             pieces=int(data["pieces"]),
             refine_steps=int(data["refine_steps"]),
             near_minimum_cents=float(data["near_minimum_cents"]),
+            # Runs written before the field counted distinct chords at 10 cents.
+            distinct_chord_cents=float(data.get("distinct_chord_cents", 10.0)),
             rows=rows,
             verdict=_controls_verdict(rows),
             generator_period_cents=None if gen is None else float(gen["period_cents"]),

@@ -132,7 +132,7 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
                     "period from",
                     "steps",
                     "best EDO",
-                    "distinct chords",
+                    f"distinct chords (±{r['controls']['distinct_chord_cents']:g} c)",
                     "criteria met",
                 ),
                 tuple(rows),

@@ -79,6 +79,7 @@ def execute_task(task: dict[str, Any], runs_dir: str) -> dict[str, Any]:
             config = RunConfig(
                 train=TrainConfig(timbre=t.timbre, seed=t.seed, **train_kw),
                 pieces=s.get("pieces", defaults.DEFAULT_PIECES),
+                analysis_pieces=s.get("analysis_pieces", defaults.DEFAULT_ANALYSIS_PIECES),
                 refine_steps=s.get("refine_steps", defaults.DEFAULT_REFINE_STEPS),
                 device="cpu",
                 cpu_threads=1,
